@@ -1,0 +1,63 @@
+# Top-level build. Run ./configure first; it writes config.mak in the build directory.
+
+ifeq ($(wildcard config.mak),)
+$(error no config.mak here: run ./configure (or ../configure from a build directory) first)
+endif
+include config.mak
+
+VPATH = $(SRCDIR)
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+# gcc's own freestanding headers only: no host libc headers leak into guests.
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+common_cflags = -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+	-I$(SRCDIR)/lib -I$(SRCDIR)/lib/$(LIBARCH) -I$(SRCDIR)/$(TEST_DIR) \
+	-O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
+	-fno-omit-frame-pointer -fno-stack-protector -fno-pic -fno-builtin-printf \
+	-fno-strict-aliasing -fno-common -fno-tree-loop-distribute-patterns -MMD -MP
+
+libobjs = lib/printf.o lib/string.o lib/report.o lib/argv.o lib/abort.o \
+	lib/page_alloc.o lib/malloc.o lib/smp.o lib/div64.o
+
+# Per-arch: tests, arch_libobjs, arch_cflags, arch_ldflags, LIBARCH and the image rules.
+include $(SRCDIR)/$(TEST_DIR)/Makefile.inc
+
+CFLAGS = $(common_cflags) $(arch_cflags)
+ASFLAGS = $(CFLAGS) -D__ASSEMBLY__
+
+lib/libcflat.a: $(libobjs) $(arch_libobjs)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(ASFLAGS) -c -o $@ $<
+
+# Host helpers used by the runner (process supervision, QMP migration).
+# Sources in scripts/host/NAME.c, binaries in host/NAME of the build directory.
+host_tools = $(patsubst $(SRCDIR)/scripts/host/%.c,host/%,$(wildcard $(SRCDIR)/scripts/host/*.c))
+HOST_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11
+
+host/%: scripts/host/%.c $(wildcard $(SRCDIR)/scripts/host/*.h)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(host_libs_$(notdir $@))
+
+all: $(tests) $(host_tools)
+
+clean:
+	rm -f lib/*.o lib/*.d lib/*/*.o lib/*/*.d lib/libcflat.a
+	rm -f $(TEST_DIR)/*.o $(TEST_DIR)/*.d $(TEST_DIR)/*.flat $(TEST_DIR)/*.elf $(TEST_DIR)/*.img
+	rm -f $(TEST_DIR)/*.tmp
+	rm -rf host
+
+.PHONY: all clean
+
+-include $(wildcard lib/*.d lib/*/*.d $(TEST_DIR)/*.d)

@@ -1,0 +1,174 @@
+/* The report API: one line per claim, counters, and the verdict of the whole test. */
+#include "libcflat.h"
+
+static struct spinlock report_lock;
+static char prefixes[256];
+static int tests, failures, xfailures, kfailures, skipped;
+
+void report_prefix_push(const char *prefix)
+{
+	spin_lock(&report_lock);
+	if (strlen(prefixes) + strlen(prefix) + 3 < sizeof(prefixes)) {
+		strcat(prefixes, prefix);
+		strcat(prefixes, ": ");
+	}
+	spin_unlock(&report_lock);
+}
+
+void report_prefix_pushf(const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	report_prefix_push(buf);
+}
+
+/* Prefixes may contain ": " themselves; each push ends with one, so pop to the previous. */
+static void prefix_pop_locked(void)
+{
+	size_t n = strlen(prefixes);
+
+	if (n < 2)
+		return;
+	n -= 2;
+	while (n > 0 && !(prefixes[n - 2] == ':' && prefixes[n - 1] == ' '))
+		n--;
+	prefixes[n] = '\0';
+}
+
+void report_prefix_pop(void)
+{
+	spin_lock(&report_lock);
+	prefix_pop_locked();
+	spin_unlock(&report_lock);
+}
+
+void report_prefix_popn(int n)
+{
+	while (n-- > 0)
+		report_prefix_pop();
+}
+
+static void report_line(const char *tag, const char *suffix, const char *fmt, va_list ap)
+{
+	char msg[384];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	printf("%s: %s%s%s\n", tag, prefixes, msg, suffix);
+}
+
+enum outcome { PASS, FAIL, SKIP, XFAIL, XPASS, KFAIL, INFO };
+
+static void record(enum outcome what, const char *suffix, const char *fmt, va_list ap)
+{
+	static const char *const tags[] = { "PASS", "FAIL", "SKIP", "XFAIL", "XPASS", "KFAIL", "INFO" };
+
+	spin_lock(&report_lock);
+	if (what != INFO)
+		tests++;
+	if (what == FAIL || what == XPASS)
+		failures++;
+	else if (what == XFAIL)
+		xfailures++;
+	else if (what == KFAIL)
+		kfailures++;
+	else if (what == SKIP)
+		skipped++;
+	report_line(tags[what], suffix, fmt, ap);
+	spin_unlock(&report_lock);
+}
+
+bool report(bool pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record(pass ? PASS : FAIL, "", fmt, ap);
+	va_end(ap);
+	return pass;
+}
+
+void report_pass(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record(PASS, "", fmt, ap);
+	va_end(ap);
+}
+
+void report_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record(FAIL, "", fmt, ap);
+	va_end(ap);
+}
+
+void report_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record(SKIP, "", fmt, ap);
+	va_end(ap);
+}
+
+void report_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record(INFO, "", fmt, ap);
+	va_end(ap);
+}
+
+bool report_xfail(bool xfail, bool pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (xfail)
+		record(pass ? XPASS : XFAIL, "", fmt, ap);
+	else
+		record(pass ? PASS : FAIL, "", fmt, ap);
+	va_end(ap);
+	return pass;
+}
+
+bool report_kfail(bool known, const char *why, bool pass, const char *fmt, ...)
+{
+	char suffix[160];
+	va_list ap;
+
+	snprintf(suffix, sizeof(suffix), " (known: %s)", why);
+	va_start(ap, fmt);
+	if (pass)
+		record(PASS, "", fmt, ap);
+	else
+		record(known ? KFAIL : FAIL, known ? suffix : "", fmt, ap);
+	va_end(ap);
+	return pass;
+}
+
+int report_summary(void)
+{
+	int status;
+
+	spin_lock(&report_lock);
+	printf("SUMMARY: %d tests, %d unexpected failures, %d expected failures, "
+	       "%d known failures, %d skipped\n",
+	       tests, failures, xfailures, kfailures, skipped);
+	if (failures)
+		status = EXIT_FAIL;
+	else if (tests == skipped)
+		status = EXIT_SKIP;
+	else
+		status = EXIT_PASS;
+	spin_unlock(&report_lock);
+	return status;
+}
