@@ -90,3 +90,15 @@ char *getenv(const char *name)
 			return __environ[i] + n + 1;
 	return NULL;
 }
+
+const char *qemu_accel(void)
+{
+	return getenv("QEMU_ACCEL");
+}
+
+bool accel_is(const char *name)
+{
+	const char *accel = qemu_accel();
+
+	return accel && !strcmp(accel, name);
+}

@@ -145,6 +145,13 @@ extern char *__environ[];
 void setup_args(const char *cmdline);
 void setup_args_progname(const char *name);
 char *getenv(const char *name);
+/*
+ * The accelerator QEMU runs this guest with, as the run script tells it through the
+ * QEMU_ACCEL=tcg|kvm environment word; NULL when started some other way. Tests use it
+ * only to classify a known hypervisor deviation (report_kfail), never to pick a verdict.
+ */
+const char *qemu_accel(void);
+bool accel_is(const char *name);
 int main(int argc, char **argv, char **envp);
 
 /* Page allocator over the free RAM the arch hands over at boot. */
