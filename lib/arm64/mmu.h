@@ -1,0 +1,36 @@
+/*
+ * The identity map (VA == PA, 4 KiB granule, 39-bit VA, TTBR0 only), shared by all CPUs:
+ * - RAM: 4 KiB pages, Normal write-back cacheable inner-shareable; the image's
+ *   text+rodata read-only at EL1 and EL0 and executable at both; the rest EL1
+ *   read/write, never executable at EL0;
+ * - everything below RAM (UART, GIC, ITS, virtio-mmio, ...): Device-nGnRE, execute-never;
+ * - anything else: unmapped (ioremap() adds device frames).
+ */
+#ifndef ARM64_MMU_H
+#define ARM64_MMU_H
+
+#include "libcflat.h"
+
+/* MAIR_EL1 attribute indices we program (Arm ARM D8.5.x, MAIR_EL1 encodings). */
+#define MT_DEVICE_nGnRnE 0
+#define MT_DEVICE_nGnRE 1
+#define MT_NORMAL_NC 2
+#define MT_NORMAL 3
+
+/* Page attributes for mmu_set_page(). */
+#define PAGE_NORMAL_RW 0   /* EL1 rw, no EL0 access, EL1 executable */
+#define PAGE_USER_RW 1     /* EL1+EL0 rw, executable at neither (EL0-writable => PXN) */
+#define PAGE_KERNEL_XN 2   /* EL1 rw, executable at neither */
+#define PAGE_USER_RX 3     /* EL1+EL0 read-only, executable at both */
+
+void mmu_enable_secondary(void);           /* called by secondaries' entry code */
+/* Change the 4 KiB page at @va in RAM (break-before-make, TLBs flushed on all CPUs). */
+void mmu_set_page(void *va, int page_attr);
+/* Make the 4 KiB page at @va fault on any access; mmu_map_page() puts it back. */
+void mmu_unmap_page(void *va);
+void mmu_map_page(void *va);
+/* The leaf descriptor for @va, 0 when unmapped. */
+u64 mmu_get_pte(const void *va);
+bool mmu_enabled(void);
+
+#endif
