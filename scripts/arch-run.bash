@@ -1,0 +1,123 @@
+# shellcheck shell=bash
+# The common part of every <arch>/run script: builds one QEMU command line for one image
+# and runs it under the supervisor (scripts/host/supervise.c). run_tests.sh runs tests
+# through the very same scripts. See docs/HACKING.md, "Run scripts", for the contract.
+#
+# An arch script sets, then calls run_main "$@":
+#   run_machine=(...)     machine and firmware, e.g. (-machine virt,gic-version=3)
+#   run_devices=(...)     console and exit device, e.g. (-serial stdio -device isa-debug-exit,...)
+#   run_memory=256        -m value (MiB)
+#   run_image_args()      function IMAGE: sets run_image=(...), default (-kernel IMAGE)
+#   run_accel_args()      optional function ACCEL: sets run_accel=(...), default (-accel ACCEL)
+#   run_defaults()        optional function, gets the caller's QEMU args: may set run_extra=(...),
+#                         added before them (e.g. a -cpu default when the caller gave none)
+#
+# Environment: ACCEL, QEMU, TIMEOUT (seconds; none by hand), MIGRATION=yes (issue #5),
+# RUN_DRY_RUN=1 (print the command line, run nothing). Set by run_tests.sh only:
+# RUNNER_PID (QEMU dies when that process does), RUNNER_STATUS (supervise status file).
+
+# shellcheck source=scripts/common.bash
+source "${SRCDIR:?}/scripts/common.bash"
+
+run_machine=()
+run_devices=()
+run_memory=256
+run_base=(-nodefaults -no-reboot -display none)
+
+run_image_args() {
+	run_image=(-kernel "$1")
+}
+
+run_accel_args() {
+	run_accel=(-accel "$1")
+}
+
+run_defaults() {
+	:
+}
+
+run_usage() {
+	cat >&2 <<EOF
+usage: ${0##*/} IMAGE [QEMU args...] [-append "test args"]
+Runs one test image under QEMU from a build directory. Environment: ACCEL=kvm|tcg,
+QEMU=binary, TIMEOUT=seconds, RUN_DRY_RUN=1 (print the command only).
+The exit status is QEMU's (x86: (guest code << 1) | 1).
+EOF
+	exit 2
+}
+
+# run_build_cmd IMAGE [ARGS...]: fill RUN_CMD with the complete QEMU command line.
+run_build_cmd() {
+	local image=$1 append='' have_append=0
+	local -a user=()
+	shift
+	while [ $# -gt 0 ]; do
+		if [ "$1" = -append ]; then
+			[ $# -ge 2 ] || run_usage
+			# several -append options join into one command line
+			append+=${append:+ }$2
+			have_append=1
+			shift 2
+		else
+			user+=("$1")
+			shift
+		fi
+	done
+	: "$have_append"
+	run_extra=()
+	run_defaults "${user[@]}"
+	run_image_args "$image"
+	run_accel_args "$ACCEL"
+	# The guest's environment comes first on its command line (docs/HACKING.md).
+	RUN_CMD=("$QEMU" "${run_base[@]}" "${run_accel[@]}" "${run_machine[@]}"
+		"${run_devices[@]}" -m "$run_memory" "${run_extra[@]}" "${user[@]}" "${run_image[@]}"
+		-append "QEMU_ACCEL=$ACCEL${append:+ }$append")
+}
+
+# run_print_cmd: the command line, shell-quoted, one line (the first line of a test's log).
+run_print_cmd() {
+	local out='' w q
+	for w in "${RUN_CMD[@]}"; do
+		if [[ $w =~ ^[A-Za-z0-9_./,=:+@%-]+$ ]]; then
+			out+=${out:+ }$w
+		else
+			printf -v q '%q' "$w"
+			# prefer '...' to backslashes where possible: easier to copy by hand
+			[[ $w == *"'"* || $w == *[$'\n\t']* ]] || q="'$w'"
+			out+=${out:+ }$q
+		fi
+	done
+	printf '%s\n' "$out"
+}
+
+# run_qemu: run RUN_CMD under the supervisor; replaces this shell (exec).
+# Hook for migration (issue #5): MIGRATION=yes will hand RUN_CMD to a host helper
+# (scripts/host/) that starts a source and a destination QEMU and drives QMP instead.
+run_qemu() {
+	local -a sup=("$SUPERVISE")
+	[ -z "${TIMEOUT:-}" ] || sup+=(-t "$TIMEOUT")
+	[ -z "${RUNNER_PID:-}" ] || sup+=(-w "$RUNNER_PID")
+	[ -z "${RUNNER_STATUS:-}" ] || sup+=(-s "$RUNNER_STATUS")
+	if [ "${MIGRATION:-no}" = yes ]; then
+		echo "${0##*/}: MIGRATION=yes is not supported yet" >&2
+		exit 125
+	fi
+	exec "${sup[@]}" -- "${RUN_CMD[@]}"
+}
+
+# run_main IMAGE [ARGS...]: what every <arch>/run ends with.
+run_main() {
+	[ $# -ge 1 ] || run_usage
+	case $1 in -h | --help) run_usage ;; esac
+	load_config_mak "$PWD"
+	[ -f "$1" ] || die "image $1 not found (build it with make)"
+	find_qemu "$ARCH"
+	pick_accel "$ARCH"
+	run_build_cmd "$@"
+	run_print_cmd >&2
+	if [ -n "${RUN_DRY_RUN:-}" ]; then
+		exit 0
+	fi
+	ensure_supervise
+	run_qemu
+}

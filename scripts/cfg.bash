@@ -1,0 +1,202 @@
+# shellcheck shell=bash disable=SC2034 # the CFG_* tables are this file's output
+# unittests.cfg parser (pure bash, no forks). Sourced by run_tests.sh.
+#
+#   [name]                 one test; name: letters, digits, _ . + - (it names logs/<name>.log)
+#   file = selftest.flat   image, relative to $TEST_DIR in the build directory (required)
+#   smp = 2                vCPUs (default 1)
+#   test_args = a "b c"    the guest's command line (-append); one pair of outer quotes is dropped
+#   qemu_params = -cpu max extra QEMU arguments, split like the shell (quotes, backslash)
+#   groups = apic smp      space-separated; nodefault: run only when named, by -g or -a
+#   timeout = 30s          seconds, or with an s/m/h suffix (default 90s)
+#   accel = kvm            run only under this accelerator, else SKIP
+#   arch = x86_64          run only for this ARCH (x86_64 i386 arm64 s390x), else SKIP
+#   check = PATH=VALUE...  run only when each host file PATH reads VALUE, else SKIP
+#
+# '#' starts a comment only at the beginning of a line (after blanks).
+
+CFG_KEYS=" file smp test_args qemu_params groups timeout accel arch check "
+CFG_DEFAULT_TIMEOUT=90
+
+declare -a CFG_TESTS=()
+declare -A CFG_FILE=() CFG_SMP=() CFG_ARGS=() CFG_QPARAMS=() CFG_GROUPS=() CFG_TIMEOUT=()
+declare -A CFG_ACCEL=() CFG_ARCH=() CFG_CHECK=() CFG_LINE=() CFG_ALL_GROUPS=()
+
+# cfg_error LINE MESSAGE: report a malformed cfg ($cfg_file) and fail.
+cfg_error() {
+	echo "$cfg_file:$1: $2" >&2
+	return 1
+}
+
+# cfg_trim VAR VALUE: VAR = VALUE without leading and trailing blanks.
+cfg_trim() {
+	local v=$2
+	v=${v#"${v%%[![:space:]]*}"}
+	v=${v%"${v##*[![:space:]]}"}
+	printf -v "$1" '%s' "$v"
+}
+
+# cfg_end_section: checks once a section is complete.
+cfg_end_section() {
+	local name=$cfg_section
+	[ -n "$name" ] || return 0
+	if [ -z "${CFG_FILE[$name]:-}" ]; then
+		cfg_error "${CFG_LINE[$name]}" "test [$name] has no 'file ='"
+		return 1
+	fi
+	return 0
+}
+
+# cfg_parse FILE: fill CFG_* from FILE; on the first error print FILE:LINE: ... and fail.
+cfg_parse() {
+	local file=$1 line key value n=0 seen='' g
+	local -a words
+	cfg_section='' cfg_file=$1
+	[ -f "$file" ] || {
+		echo "${0##*/}: test list $file not found" >&2
+		return 1
+	}
+	while IFS= read -r line || [ -n "$line" ]; do
+		n=$((n + 1))
+		line=${line%$'\r'}
+		cfg_trim line "$line"
+		case $line in '' | '#'*) continue ;; esac
+		if [[ $line == '['* ]]; then
+			if ! [[ $line =~ ^\[([A-Za-z0-9][A-Za-z0-9_.+-]*)\]$ ]]; then
+				cfg_error "$n" "bad section header '$line' (want [name]: letters, digits, _ . + -)"
+				return 1
+			fi
+			cfg_end_section || return 1
+			cfg_section=${BASH_REMATCH[1]}
+			if [ -n "${CFG_LINE[$cfg_section]:-}" ]; then
+				cfg_error "$n" "duplicate test [$cfg_section] (first at line ${CFG_LINE[$cfg_section]})"
+				return 1
+			fi
+			CFG_TESTS+=("$cfg_section")
+			CFG_LINE[$cfg_section]=$n
+			CFG_SMP[$cfg_section]=1
+			CFG_TIMEOUT[$cfg_section]=$CFG_DEFAULT_TIMEOUT
+			CFG_GROUPS[$cfg_section]=''
+			seen=' '
+			continue
+		fi
+		if [[ $line != *=* ]]; then
+			cfg_error "$n" "expected '[name]' or 'key = value', got '$line'"
+			return 1
+		fi
+		cfg_trim key "${line%%=*}"
+		cfg_trim value "${line#*=}"
+		if [ -z "$cfg_section" ]; then
+			cfg_error "$n" "'$key' outside any [test] section"
+			return 1
+		fi
+		if [[ $CFG_KEYS != *" $key "* ]]; then
+			cfg_error "$n" "unknown key '$key' in [$cfg_section] (known:$CFG_KEYS)"
+			return 1
+		fi
+		if [[ $seen == *" $key "* ]]; then
+			cfg_error "$n" "'$key' given twice in [$cfg_section]"
+			return 1
+		fi
+		seen+="$key "
+		case $key in
+		file)
+			if [ -z "$value" ] || [[ $value == *[[:space:]]* ]]; then
+				cfg_error "$n" "bad file '$value' in [$cfg_section]"
+				return 1
+			fi
+			CFG_FILE[$cfg_section]=$value
+			;;
+		smp)
+			if ! [[ $value =~ ^[1-9][0-9]{0,3}$ ]]; then
+				cfg_error "$n" "bad smp '$value' in [$cfg_section] (want a number of vCPUs, 1-9999)"
+				return 1
+			fi
+			CFG_SMP[$cfg_section]=$value
+			;;
+		test_args)
+			if [[ $value =~ ^\"(.*)\"$ || $value =~ ^\'(.*)\'$ ]]; then
+				value=${BASH_REMATCH[1]}
+			fi
+			CFG_ARGS[$cfg_section]=$value
+			;;
+		qemu_params)
+			if ! split_words "$value"; then
+				cfg_error "$n" "unterminated quote in qemu_params of [$cfg_section]"
+				return 1
+			fi
+			CFG_QPARAMS[$cfg_section]=$value
+			;;
+		groups)
+			read -r -a words <<<"$value"
+			for g in "${words[@]}"; do
+				if ! [[ $g =~ ^[A-Za-z0-9_.+-]+$ ]]; then
+					cfg_error "$n" "bad group name '$g' in [$cfg_section]"
+					return 1
+				fi
+				CFG_ALL_GROUPS[$g]=1
+			done
+			CFG_GROUPS[$cfg_section]=" ${words[*]} "
+			;;
+		timeout)
+			if ! [[ $value =~ ^([0-9]+)([smh]?)$ ]] || [ "$((10#${BASH_REMATCH[1]}))" -eq 0 ]; then
+				cfg_error "$n" "bad timeout '$value' in [$cfg_section] (want N, Ns, Nm or Nh, N > 0)"
+				return 1
+			fi
+			value=$((10#${BASH_REMATCH[1]}))
+			case ${BASH_REMATCH[2]} in
+			m) value=$((value * 60)) ;;
+			h) value=$((value * 3600)) ;;
+			esac
+			CFG_TIMEOUT[$cfg_section]=$value
+			;;
+		accel)
+			case $value in
+			kvm | tcg) CFG_ACCEL[$cfg_section]=$value ;;
+			*)
+				cfg_error "$n" "bad accel '$value' in [$cfg_section] (kvm or tcg)"
+				return 1
+				;;
+			esac
+			;;
+		arch)
+			case $value in
+			x86_64 | i386 | arm64 | s390x) CFG_ARCH[$cfg_section]=$value ;;
+			*)
+				cfg_error "$n" "bad arch '$value' in [$cfg_section] (x86_64, i386, arm64 or s390x)"
+				return 1
+				;;
+			esac
+			;;
+		check)
+			read -r -a words <<<"$value"
+			for g in "${words[@]}"; do
+				if [[ $g != /*=* ]]; then
+					cfg_error "$n" "bad check '$g' in [$cfg_section] (want /host/path=VALUE)"
+					return 1
+				fi
+			done
+			CFG_CHECK[$cfg_section]=$value
+			;;
+		esac
+	done <"$file"
+	cfg_end_section
+}
+
+# cfg_check_host TEST: REPLY='' when every check = PATH=VALUE of TEST holds, else the reason.
+cfg_check_host() {
+	local c path want got
+	local -a words
+	REPLY=''
+	read -r -a words <<<"${CFG_CHECK[$1]:-}"
+	for c in "${words[@]}"; do
+		path=${c%%=*} want=${c#*=} got=''
+		if [ -r "$path" ]; then
+			IFS= read -r got <"$path" || true
+		fi
+		if [ "$got" != "$want" ]; then
+			REPLY="needs $path = $want"
+			return 1
+		fi
+	done
+	return 0
+}

@@ -1,0 +1,318 @@
+/*
+ * supervise: run one QEMU (or any command) for the test runner and make sure it dies.
+ *
+ *   supervise [-t SECONDS] [-k SECONDS] [-w PID] [-s STATUSFILE] [-p PIDFILE] -- CMD [ARGS...]
+ *
+ * The command runs in its own process group, with PR_SET_PDEATHSIG(SIGKILL) so it dies
+ * with us.  Its stdout and stderr are relayed through pipes to our stdout and stderr, so
+ * that we can tell whether it printed anything on stdout (the guest's serial console).
+ *
+ *   -t SECONDS  time limit (fractions allowed); on expiry SIGTERM the group, then SIGKILL
+ *   -k SECONDS  grace between SIGTERM and SIGKILL (default 3)
+ *   -w PID      watch this process too (the runner): when it goes away, SIGKILL the group
+ *   -s FILE     write the outcome as one line of KEY=VALUE words (see below)
+ *   -p FILE     write our pid (written before the command starts)
+ *
+ * SIGTERM, SIGINT and SIGHUP to us: terminate the group (SIGTERM, grace, SIGKILL), then
+ * exit 128+signal.
+ *
+ * Status line: "exit=N signal=N timeout=0|1 stopped=0|SIG out_bytes=N err_bytes=N ms=N"
+ * (exit=-1 when killed by a signal).  Our own exit status: the command's exit status,
+ * 128+signal if it was killed, 124 on timeout, 125 when we could not run it at all.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+static volatile sig_atomic_t stop_signal;
+static int sig_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+
+	if (!stop_signal)
+		stop_signal = sig;
+	if (write(sig_pipe[1], "", 1) < 0) {
+		/* the pipe is full: a wakeup is already pending */
+	}
+	errno = saved;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: supervise [-t SECONDS] [-k SECONDS] [-w PID] [-s STATUSFILE] "
+			"[-p PIDFILE] -- COMMAND [ARGS...]\n");
+	exit(125);
+}
+
+static long long parse_seconds_ms(const char *s)
+{
+	char *end;
+	double d = strtod(s, &end);
+
+	if (end == s || *end || d < 0)
+		usage();
+	return (long long)(d * 1000.0);
+}
+
+/* Copy what is available on fd to out; return bytes copied, 0 on EOF, -1 on error. */
+static ssize_t relay(int fd, int out)
+{
+	char buf[65536];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	ssize_t off = 0;
+
+	if (n <= 0)
+		return n < 0 && (errno == EINTR || errno == EAGAIN) ? -2 : n;
+	while (off < n) {
+		ssize_t w = write(out, buf + off, n - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* our output is gone: keep draining the child anyway */
+		}
+		off += w;
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	long long timeout_ms = -1, grace_ms = 3000, start, deadline = -1, kill_at = -1;
+	const char *status_file = NULL, *pid_file = NULL;
+	pid_t watch = 0, child;
+	int out_pipe[2], err_pipe[2], watch_fd = -1, opt, status = 0, timed_out = 0;
+	int out_open = 1, err_open = 1, child_done = 0, stopped = 0, ret;
+	long long out_bytes = 0, err_bytes = 0;
+	struct sigaction sa;
+	sigset_t block, orig;
+
+	while ((opt = getopt(argc, argv, "+t:k:w:s:p:")) != -1) {
+		switch (opt) {
+		case 't': timeout_ms = parse_seconds_ms(optarg); break;
+		case 'k': grace_ms = parse_seconds_ms(optarg); break;
+		case 'w': watch = (pid_t)atoi(optarg); break;
+		case 's': status_file = optarg; break;
+		case 'p': pid_file = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+
+	if (pid_file) {
+		FILE *f = fopen(pid_file, "w");
+
+		if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f)) {
+			perror(pid_file);
+			return 125;
+		}
+	}
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) || pipe2(out_pipe, O_CLOEXEC) ||
+	    pipe2(err_pipe, O_CLOEXEC)) {
+		perror("supervise: pipe");
+		return 125;
+	}
+
+	/* The watched process may already be gone (pidfd_open then fails with ESRCH). */
+	if (watch > 0) {
+		watch_fd = (int)syscall(SYS_pidfd_open, watch, 0);
+		if (watch_fd < 0 && errno == ESRCH)
+			return 125;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* A signal between fork and the child's own setup must not be lost or misrouted. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+
+	start = now_ms();
+	child = fork();
+	if (child < 0) {
+		perror("supervise: fork");
+		return 125;
+	}
+	if (child == 0) {
+		pid_t parent = getppid();
+
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(125); /* we were orphaned before the death signal was armed */
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &orig, NULL);
+		if (dup2(out_pipe[1], 1) < 0 || dup2(err_pipe[1], 2) < 0)
+			_exit(125);
+		execvp(argv[optind], argv + optind);
+		fprintf(stderr, "supervise: cannot run %s: %s\n", argv[optind], strerror(errno));
+		_exit(127);
+	}
+	setpgid(child, child);
+	close(out_pipe[1]);
+	close(err_pipe[1]);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+
+	if (timeout_ms >= 0)
+		deadline = start + timeout_ms;
+
+	while (!child_done || out_open || err_open) {
+		struct pollfd fds[4];
+		int nfds = 0, wait_ms = -1, i;
+		long long t = now_ms();
+
+		if (!child_done) {
+			siginfo_t si;
+
+			si.si_pid = 0;
+			if (!waitid(P_PID, child, &si, WEXITED | WNOHANG | WNOWAIT) && si.si_pid) {
+				/* Before reaping (the group id stays ours): grandchildren may
+				 * still hold the pipes, stop waiting for them. */
+				kill(-child, SIGKILL);
+				waitpid(child, &status, 0);
+				child_done = 1;
+			}
+		}
+		if (!child_done && stop_signal && !stopped) {
+			stopped = stop_signal;
+			kill(-child, SIGTERM);
+			kill_at = t + grace_ms;
+		}
+		if (!child_done && deadline >= 0 && t >= deadline && !timed_out) {
+			timed_out = 1;
+			fprintf(stderr, "supervise: timeout after %lld.%03lld s, terminating %s\n",
+				timeout_ms / 1000, timeout_ms % 1000, argv[optind]);
+			kill(-child, SIGTERM);
+			kill_at = t + grace_ms;
+		}
+		if (!child_done && kill_at >= 0 && t >= kill_at) {
+			kill(-child, SIGKILL);
+			kill_at = -1;
+		}
+		if (child_done && !out_open && !err_open)
+			break;
+
+		if (!child_done) {
+			if (deadline >= 0 && !timed_out)
+				wait_ms = (int)(deadline - t);
+			if (kill_at >= 0 && (wait_ms < 0 || kill_at - t < wait_ms))
+				wait_ms = (int)(kill_at - t);
+			if (wait_ms < 0 && (deadline >= 0 || kill_at >= 0))
+				wait_ms = 0;
+		} else {
+			wait_ms = 1000; /* only draining what is already buffered */
+		}
+
+		fds[nfds++] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
+		if (out_open)
+			fds[nfds++] = (struct pollfd){ .fd = out_pipe[0], .events = POLLIN };
+		if (err_open)
+			fds[nfds++] = (struct pollfd){ .fd = err_pipe[0], .events = POLLIN };
+		if (watch_fd >= 0)
+			fds[nfds++] = (struct pollfd){ .fd = watch_fd, .events = POLLIN };
+
+		ret = poll(fds, nfds, wait_ms);
+		if (ret < 0 && errno != EINTR) {
+			perror("supervise: poll");
+			kill(-child, SIGKILL);
+		}
+		if (ret <= 0) {
+			if (ret == 0 && child_done)
+				break; /* nothing more came within a second of the exit */
+			continue;
+		}
+		for (i = 0; i < nfds; i++) {
+			ssize_t n;
+
+			if (!fds[i].revents)
+				continue;
+			if (fds[i].fd == sig_pipe[0]) {
+				char junk[64];
+
+				while (read(sig_pipe[0], junk, sizeof(junk)) > 0)
+					;
+			} else if (fds[i].fd == out_pipe[0]) {
+				n = relay(out_pipe[0], 1);
+				if (n > 0)
+					out_bytes += n;
+				else if (n != -2)
+					out_open = 0;
+			} else if (fds[i].fd == err_pipe[0]) {
+				n = relay(err_pipe[0], 2);
+				if (n > 0)
+					err_bytes += n;
+				else if (n != -2)
+					err_open = 0;
+			} else if (fds[i].fd == watch_fd) {
+				/* The runner died without cleaning up: nobody wants this QEMU. */
+				kill(-child, SIGKILL);
+				close(watch_fd);
+				watch_fd = -1;
+				if (!stop_signal)
+					stop_signal = SIGKILL;
+				stopped = stopped ? stopped : SIGKILL;
+			}
+		}
+	}
+	if (!child_done)
+		waitpid(child, &status, 0);
+
+	if (status_file) {
+		FILE *f = fopen(status_file, "w");
+
+		if (f) {
+			fprintf(f, "exit=%d signal=%d timeout=%d stopped=%d out_bytes=%lld "
+				   "err_bytes=%lld ms=%lld\n",
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				WIFSIGNALED(status) ? WTERMSIG(status) : 0, timed_out, stopped,
+				out_bytes, err_bytes, now_ms() - start);
+			fclose(f);
+		}
+	}
+	if (stopped && stopped != SIGKILL)
+		return 128 + stopped;
+	if (timed_out)
+		return 124;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
