@@ -22,6 +22,9 @@ u32 dt_get_u32(int node, const char *name, u32 def);
 /* A string property, or NULL. */
 const char *dt_get_string(int node, const char *name);
 bool dt_node_is_compatible(int node, const char *compatible);
+/* Children of @node: for (n = dt_first_subnode(p); n >= 0; n = dt_next_subnode(n)) */
+int dt_first_subnode(int node);
+int dt_next_subnode(int node);
 /* The node /chosen/stdout-path points at, or < 0. */
 int dt_stdout_node(void);
 
