@@ -33,4 +33,9 @@ void mmu_map_page(void *va);
 u64 mmu_get_pte(const void *va);
 bool mmu_enabled(void);
 
+
+
+/* The RAM bank the image runs in, from the device tree. */
+extern phys_addr_t ram_start, ram_end;
+
 #endif

@@ -4,6 +4,9 @@
 
 #include "libcflat.h"
 
+#define __stringify_1(x) #x
+#define __stringify(x) __stringify_1(x)
+
 #define read_sysreg(r) ({ u64 __v; asm volatile("mrs %0, " #r : "=r"(__v)); __v; })
 #define write_sysreg(v, r) asm volatile("msr " #r ", %x0" : : "rZ"((u64)(v)))
 
