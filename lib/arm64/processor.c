@@ -120,15 +120,18 @@ static void print_backtrace_from(struct pt_regs *regs)
 
 static void __noreturn unexpected(struct pt_regs *regs, enum vector v)
 {
-	u64 esr = read_sysreg(esr_el1);
+	u64 esr = read_sysreg(esr_el1), far = read_sysreg(far_el1);
+	bool has_ec = v % 4 == 0 || v % 4 == 3; /* ESR is meaningful for sync and SError */
 	unsigned int ec = esr_ec(esr);
 
 	printf("\nUnexpected exception on cpu %d: vector %s", smp_processor_id(), vector_name(v));
-	if (v % 4 == 0 || v % 4 == 3)
+	if (has_ec)
 		printf(", EC %#x %s", ec, esr_ec_name(ec));
-	printf("\nESR: %016lx  FAR: %016lx\nELR: %016lx  SPSR: %016lx\n",
-	       esr, read_sysreg(far_el1), regs->pc, regs->pstate);
+	printf("\nESR: %016lx  FAR: %016lx\nELR: %016lx  SPSR: %016lx\n", esr, far, regs->pc, regs->pstate);
 	show_regs(regs);
+	/* one line that says it all: the runner quotes the last line before EXIT */
+	printf("unexpected %s%s%s at pc %#lx, far %#lx on cpu %d\n", vector_name(v),
+	       has_ec ? " " : "", has_ec ? esr_ec_name(ec) : "", regs->pc, far, smp_processor_id());
 	print_backtrace_from(regs);
 	exit(EXIT_ABORT);
 }
