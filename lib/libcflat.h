@@ -152,7 +152,8 @@ char *getenv(const char *name);
  */
 const char *qemu_accel(void);
 bool accel_is(const char *name);
-int main(int argc, char **argv, char **envp);
+/* Tests define main(void), main(argc, argv) or main(argc, argv, envp): no prototype. */
+int main();
 
 /* Page allocator over the free RAM the arch hands over at boot. */
 void page_alloc_init(phys_addr_t start, phys_addr_t end);
