@@ -5,7 +5,7 @@
 #include <asm/lowcore.h>
 #include <asm/interrupt.h>
 #include "sclp.h"
-#include "smp.h"
+#include <asm/smp.h>
 
 /*
  * Disabled wait (PoP ch. 4 "Wait State") with every CPU stopped or waiting: QEMU

@@ -9,7 +9,7 @@
 #include <asm/arch.h>
 #include <asm/lowcore.h>
 #include <asm/interrupt.h>
-#include "smp.h"
+#include <asm/smp.h>
 
 #define CPU_STACK_ORDER 4	/* 64 KiB */
 
@@ -113,6 +113,14 @@ int smp_cpu_start(int cpu, void (*fn)(void))
 		assert(c->prefix && c->stack);
 	}
 	cc = smp_cpu_stop(cpu);
+	if (cc)
+		return cc;
+	/*
+	 * A CPU stopped in a wait state keeps QEMU's halted flag through SIGP RESTART
+	 * (seen with 7.2 TCG: it never runs); an initial CPU reset clears it and
+	 * gives a clean start (PoP ch. 4 "CPU Reset").
+	 */
+	cc = sigp_retry(c->addr, SIGP_INITIAL_CPU_RESET, 0, NULL);
 	if (cc)
 		return cc;
 	prepare_prefix(cpu, fn);
