@@ -259,21 +259,32 @@ struct seen_in_handler {
 	int calls;
 	bool active;
 	bool pending;
+	bool active_elsewhere;	/* an SPI's state as another CPU reads it */
 };
 static struct seen_in_handler seen;
+
+static void peek_active(void *irq)
+{
+	seen.active_elsewhere = gic_irq_is_active((u32)(unsigned long)irq);
+}
 
 static void observe_state_handler(u32 irq, int source_cpu)
 {
 	seen.calls++;
 	seen.active = gic_irq_is_active(irq);
 	seen.pending = gic_irq_is_pending(irq);
+	if (!gic_is_private(irq) && nr_cpus > 1)
+		on_cpu(smp_processor_id() == 0 ? 1 : 0, peek_active, (void *)(unsigned long)irq);
 }
+
+static bool pending_before;	/* what take_once() read before unmasking IRQs */
 
 /* Make @irq pending with IRQs masked, then unmask and let the handler look. */
 static void take_once(u32 irq, void (*make_pending)(u32 irq))
 {
 	memset(&seen, 0, sizeof(seen));
 	make_pending(irq);
+	pending_before = gic_irq_is_pending(irq);
 	local_irq_enable();
 	wait_for_count(&seen.calls, 1, 1000);
 	local_irq_disable();
@@ -284,14 +295,28 @@ static void sgi_to_self(u32 irq)
 	gic_ipi_send_single(irq, smp_processor_id());
 }
 
+#define TCG_PPI_ISPENDR "tcg: QEMU 7.2 GICv2 with 2+ cpus ignores GICD_ISPENDR for PPIs"
+
+/* Observed on QEMU 7.2 TCG: with one CPU the write works, with more it is dropped. */
+static bool ppi_ispendr_known_broken(u32 irq)
+{
+	return on_tcg && gic_version() == 2 && nr_cpus > 1 && !gic_is_sgi(irq) &&
+	       gic_is_private(irq);
+}
+
 static void check_active_cycle(const char *kind, u32 irq, void (*make_pending)(u32 irq))
 {
+	bool known = ppi_ispendr_known_broken(irq);
+
 	report_prefix_pushf("%s %u", kind, irq);
 	setup_irq(irq, observe_state_handler);
 	take_once(irq, make_pending);
-	report(seen.calls == 1, "handler ran once");
-	report(seen.active, "active while the handler runs");
+	report_kfail(known, TCG_PPI_ISPENDR, pending_before, "pending while IRQs are masked");
+	report_kfail(known, TCG_PPI_ISPENDR, seen.calls == 1, "handler ran once");
+	report_kfail(known, TCG_PPI_ISPENDR, seen.active, "active while the handler runs");
 	report(!seen.pending, "not pending while the handler runs");
+	if (!gic_is_private(irq) && nr_cpus > 1)
+		report(seen.active_elsewhere, "another cpu reads it active meanwhile");
 	report(!gic_irq_is_active(irq), "inactive after EOI");
 	report(!gic_irq_is_pending(irq), "not pending after EOI");
 	gic_irq_disable(irq);
