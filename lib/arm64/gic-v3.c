@@ -175,6 +175,7 @@ static u32 v3_read_iar(void)
 {
 	u32 iar = read_sysreg(ICC_IAR1_EL1);
 
+	/* the handler's loads of what the sender published come after the acknowledge */
 	dsb(sy);
 	return iar;
 }
