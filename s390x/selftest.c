@@ -1,17 +1,20 @@
 /*
  * The s390x runtime checks itself: command line, memory, program interruptions,
  * SVC round trips with register state, nesting, the clock-comparator timeout.
- * Run with -append "test 123".
+ * Run with -append "test 123"; a third word "input" or "crash" adds the checks below.
  */
 #include <libcflat.h>
 #include <asm/psw.h>
 #include <asm/arch.h>
 #include <asm/interrupt.h>
+#include <sclp.h>
 
 static void check_args(int argc, char **argv)
 {
 	report_prefix_push("args");
-	report(argc == 3, "argc is 3 (got %d)", argc);
+	bool mode = argc == 4 && (!strcmp(argv[3], "input") || !strcmp(argv[3], "crash"));
+
+	report(argc == 3 || mode, "argc is 3, or 4 with a mode word (got %d)", argc);
 	report(argc > 1 && !strcmp(argv[1], "test"), "argv[1] is \"test\"");
 	report(argc > 2 && !strcmp(argv[2], "123"), "argv[2] is \"123\"");
 	report(!strcmp(argv[0] ? argv[0] : "", "test") || argv[0], "argv[0] is set");
@@ -143,6 +146,9 @@ int main(int argc, char **argv, char **envp)
 	check_svc();
 	check_timeout();
 	check_backtrace();
+	/* By hand: echo x | s390x/run s390x/selftest.elf -append "test 123 input" */
+	if (argc > 3 && !strcmp(argv[3], "input"))
+		report(sclp_wait_char(5000000) == 'x', "console input: read 'x' through SCLP");
 	if (argc > 3 && !strcmp(argv[3], "crash")) {
 		report_info("provoking an unexpected operation exception");
 		asm volatile(".insn e,0x0000");

@@ -166,9 +166,12 @@ static void take_input_events(struct event_sccb *sccb)
 
 		if (ev->length < sizeof(*ev))
 			break;
-		if (ev->type == SCLP_EVENT_ASCII_CONSOLE && n > 0) {
-			n = MIN(n, (int)sizeof(input) - input_len);
-			memcpy(input + input_len, p + sizeof(*ev), n);
+		if (ev->type == SCLP_EVENT_ASCII_CONSOLE && n > 1) {
+			/* QEMU's console data starts with a NUL byte: "an ASCII string follows". */
+			const u8 *data = p + sizeof(*ev) + 1;
+
+			n = MIN(n - 1, (int)sizeof(input) - input_len);
+			memcpy(input + input_len, data, n);
 			input_len += n;
 		}
 		p += ev->length;
