@@ -166,6 +166,34 @@ static void report_clean_delivery(void)
 		report(sum_per_cpu(wrong_source_count) == 0, "GICC_IAR.CPUID names the sender");
 }
 
+/* Every sender reached every other CPU exactly @per_pair times, and never itself. */
+static bool counts_exact(int per_pair)
+{
+	bool ok = true;
+	int s, r;
+
+	for (s = 0; s < nr_cpus; s++)
+		for (r = 0; r < nr_cpus; r++) {
+			int want = s == r ? 0 : per_pair;
+
+			if (atomic_read(&received[s][r]) != want) {
+				report_info("cpu %d -> cpu %d: %d of %d", s, r,
+					    atomic_read(&received[s][r]), want);
+				ok = false;
+			}
+		}
+	return ok;
+}
+
+/* Give SGIs still in flight time to arrive before the counts are final. */
+static void settle(void)
+{
+	u64 until = now_ms() + 50;
+
+	while (now_ms() < until)
+		cpu_relax();
+}
+
 /* Each sender in turn; every other CPU must see exactly one SGI from it. */
 static void ipi_round(const char *how, void (*send)(void *))
 {
@@ -178,6 +206,8 @@ static void ipi_round(const char *how, void (*send)(void *))
 		report(sender_reached_each_other_once(sender),
 		       "from cpu %d: each other cpu received it once", sender);
 	}
+	settle();
+	report(counts_exact(1), "no late duplicate arrived");
 	report_clean_delivery();
 	report_prefix_pop();
 }
@@ -204,24 +234,6 @@ static void storm(void *unused)
 	}
 }
 
-static bool storm_counts_exact(void)
-{
-	bool ok = true;
-	int s, r;
-
-	for (s = 0; s < nr_cpus; s++)
-		for (r = 0; r < nr_cpus; r++) {
-			int want = s == r ? 0 : STORM_ROUNDS;
-
-			if (atomic_read(&received[s][r]) != want) {
-				report_info("cpu %d -> cpu %d: %d of %d", s, r,
-					    atomic_read(&received[s][r]), want);
-				ok = false;
-			}
-		}
-	return ok;
-}
-
 static void ipi_storm(void)
 {
 	report_prefix_push("concurrent");
@@ -229,7 +241,8 @@ static void ipi_storm(void)
 	atomic_set(&storm_arrived, 0);
 	atomic_set(&storm_broken, 0);
 	on_cpus(storm, NULL);
-	report(storm_counts_exact(), "%d rounds, every cpu to every other: all received once",
+	settle();
+	report(counts_exact(STORM_ROUNDS), "%d rounds, every cpu to every other: all received once",
 	       STORM_ROUNDS);
 	report_clean_delivery();
 	report_prefix_pop();
