@@ -2,13 +2,24 @@
 #include "libcflat.h"
 
 static struct spinlock report_lock;
+#define MAX_PREFIX_DEPTH 16
+
 static char prefixes[256];
+static size_t prefix_len[MAX_PREFIX_DEPTH]; /* length of prefixes before each push */
+static int depth;
 static int tests, failures, xfailures, kfailures, skipped;
 
 void report_prefix_push(const char *prefix)
 {
+	size_t len;
+
 	spin_lock(&report_lock);
-	if (strlen(prefixes) + strlen(prefix) + 3 < sizeof(prefixes)) {
+	len = strlen(prefixes);
+	/* A prefix too long for the buffer is dropped, but its pop still balances. */
+	if (depth < MAX_PREFIX_DEPTH)
+		prefix_len[depth] = len;
+	depth++;
+	if (len + strlen(prefix) + 3 < sizeof(prefixes)) {
 		strcat(prefixes, prefix);
 		strcat(prefixes, ": ");
 	}
@@ -26,23 +37,14 @@ void report_prefix_pushf(const char *fmt, ...)
 	report_prefix_push(buf);
 }
 
-/* Prefixes may contain ": " themselves; each push ends with one, so pop to the previous. */
-static void prefix_pop_locked(void)
-{
-	size_t n = strlen(prefixes);
-
-	if (n < 2)
-		return;
-	n -= 2;
-	while (n > 0 && !(prefixes[n - 2] == ':' && prefixes[n - 1] == ' '))
-		n--;
-	prefixes[n] = '\0';
-}
-
 void report_prefix_pop(void)
 {
 	spin_lock(&report_lock);
-	prefix_pop_locked();
+	if (depth > 0) {
+		depth--;
+		if (depth < MAX_PREFIX_DEPTH)
+			prefixes[prefix_len[depth]] = '\0';
+	}
 	spin_unlock(&report_lock);
 }
 
