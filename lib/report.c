@@ -93,41 +93,20 @@ bool report(bool pass, const char *fmt, ...)
 	return pass;
 }
 
-void report_pass(const char *fmt, ...)
-{
-	va_list ap;
+/* report_pass(), report_fail(), report_skip(), report_info(): one outcome each. */
+#define DEFINE_REPORT_OUTCOME(name, outcome) \
+	void name(const char *fmt, ...) \
+	{ \
+		va_list ap; \
+		va_start(ap, fmt); \
+		record(outcome, "", fmt, ap); \
+		va_end(ap); \
+	}
 
-	va_start(ap, fmt);
-	record(PASS, "", fmt, ap);
-	va_end(ap);
-}
-
-void report_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	record(FAIL, "", fmt, ap);
-	va_end(ap);
-}
-
-void report_skip(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	record(SKIP, "", fmt, ap);
-	va_end(ap);
-}
-
-void report_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	record(INFO, "", fmt, ap);
-	va_end(ap);
-}
+DEFINE_REPORT_OUTCOME(report_pass, PASS)
+DEFINE_REPORT_OUTCOME(report_fail, FAIL)
+DEFINE_REPORT_OUTCOME(report_skip, SKIP)
+DEFINE_REPORT_OUTCOME(report_info, INFO)
 
 bool report_xfail(bool xfail, bool pass, const char *fmt, ...)
 {
