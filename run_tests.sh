@@ -110,13 +110,16 @@ fi
 find_qemu "$ARCH"
 pick_accel "$ARCH"
 ensure_supervise
-if [ "$ACCEL" = kvm ] || [ -z "$opt_jobs" ]; then
-	host_cpus=$(nproc 2>/dev/null) || host_cpus=1
-fi
-jobs=${opt_jobs:-$host_cpus}
+host_cpus
+jobs=${opt_jobs:-$HOST_CPUS}
+# The arch's run script, sourced for its definitions: tests run through the same
+# run_build_cmd and run_qemu as "<arch>/run IMAGE" by hand, without a bash start each.
 run_script=$SRCDIR/$TEST_DIR/run
-[ -x "$run_script" ] || die "$run_script missing or not executable"
-export SRCDIR QEMU ACCEL RUNNER_PID=$$
+[ -f "$run_script" ] || die "$run_script missing"
+RUN_LIBRARY=1
+# shellcheck source=x86/run
+source "$run_script"
+export RUNNER_PID=$$
 
 if [ -t 1 ] && [ "$opt_tap" = 0 ]; then
 	c_pass=$'\e[32m' c_fail=$'\e[31m' c_skip=$'\e[33m' c_off=$'\e[0m'
@@ -124,9 +127,7 @@ else
 	c_pass='' c_fail='' c_skip='' c_off=''
 fi
 
-mkdir -p logs || die "cannot create logs/ in $PWD"
-tmpdir=${TMPDIR:-/tmp}/run_tests.$$.$RANDOM
-mkdir -m 700 "$tmpdir" || die "cannot create $tmpdir"
+[ -d logs ] || mkdir logs || die "cannot create logs/ in $PWD"
 
 declare -A running=()   # pid -> test
 declare -A reported=()  # test -> 1
@@ -153,7 +154,6 @@ cleanup() {
 	for pid in "${!running[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
-	rm -rf "$tmpdir"
 }
 trap cleanup EXIT
 trap 'on_signal INT' INT
@@ -214,8 +214,8 @@ precheck() {
 		REPLY="SKIP needs arch ${CFG_ARCH[$t]}"
 	elif [ -n "${CFG_ACCEL[$t]:-}" ] && [ "${CFG_ACCEL[$t]}" != "$ACCEL" ]; then
 		REPLY="SKIP needs accel ${CFG_ACCEL[$t]}"
-	elif [ "$ACCEL" = kvm ] && [ "${CFG_SMP[$t]}" -gt "$host_cpus" ]; then
-		REPLY="SKIP needs ${CFG_SMP[$t]} vCPUs, KVM host has $host_cpus"
+	elif [ "$ACCEL" = kvm ] && [ "${CFG_SMP[$t]}" -gt "$HOST_CPUS" ]; then
+		REPLY="SKIP needs ${CFG_SMP[$t]} vCPUs, KVM host has $HOST_CPUS"
 	elif ! cfg_check_host "$t"; then
 		REPLY="SKIP $REPLY"
 	elif [ ! -f "$img" ]; then
@@ -224,35 +224,33 @@ precheck() {
 	return 0
 }
 
-# start TEST: launch its run script in the background, logging to logs/TEST.log.
+# start TEST: run it in the background, logging to logs/TEST.log (line 1: the command).
 start() {
-	local t=$1 timeout
+	local t=$1 log=logs/$1.log
 	local -a args
-	timeout=$((CFG_TIMEOUT[$t] * timeout_scale))
 	split_words "${CFG_QPARAMS[$t]:-}"
 	args=("$TEST_DIR/${CFG_FILE[$t]}" -smp "${CFG_SMP[$t]}" "${SPLIT[@]}")
 	[ -z "${CFG_ARGS[$t]:-}" ] || args+=(-append "${CFG_ARGS[$t]}")
-	rm -f "$tmpdir/$t.status"
-	TIMEOUT=$timeout RUNNER_STATUS=$tmpdir/$t.status \
-		"$run_script" "${args[@]}" >"logs/$t.log" 2>&1 </dev/null &
+	run_build_cmd "${args[@]}"
+	run_print_cmd >"$log"
+	TIMEOUT=$((CFG_TIMEOUT[$t] * timeout_scale)) run_qemu >>"$log" 2>&1 </dev/null &
 	running[$!]=$t
 }
 
-# finish PID STATUS: a run script ended; print its verdict.
+# finish PID: a test's supervisor ended; print its verdict.
 finish() {
 	local pid=$1 t=${running[$1]}
 	unset "running[$pid]"
-	verdict "logs/$t.log" "$tmpdir/$t.status" "$((CFG_TIMEOUT[$t] * timeout_scale))"
-	rm -f "$tmpdir/$t.status"
+	verdict "logs/$t.log" "$((CFG_TIMEOUT[$t] * timeout_scale))"
 	report "$t" "$V_RESULT" "$V_REASON" "$V_CMD"
 }
 
 # reap: wait for one running test to end.
 reap() {
-	local pid='' rc=0
-	wait -n -p pid "${!running[@]}" || rc=$?
-	if [ -n "$pid" ] && [ -n "${running[$pid]:-}" ]; then
-		finish "$pid" "$rc"
+	local pid=''
+	wait -n -p pid "${!running[@]}" || true
+	if [ -n "${pid:-}" ] && [ -n "${running[$pid]:-}" ]; then
+		finish "$pid"
 	fi
 	# pid is empty when a trapped signal interrupted wait: the loop comes back
 }

@@ -14,7 +14,10 @@
 #
 # Environment: ACCEL, QEMU, TIMEOUT (seconds; none by hand), MIGRATION=yes (issue #5),
 # RUN_DRY_RUN=1 (print the command line, run nothing). Set by run_tests.sh only:
-# RUNNER_PID (QEMU dies when that process does), RUNNER_STATUS (supervise status file).
+# RUNNER_PID (QEMU dies when that process does; supervise then ends the output with its
+# "supervise: status ..." line) and RUN_LIBRARY=1: run_tests.sh sources the arch script
+# for its definitions (run_main then returns at once) and calls run_build_cmd and run_qemu
+# itself, saving a bash start per test.
 
 # shellcheck source=scripts/common.bash
 source "${SRCDIR:?}/scripts/common.bash"
@@ -96,8 +99,7 @@ run_print_cmd() {
 run_qemu() {
 	local -a sup=("$SUPERVISE")
 	[ -z "${TIMEOUT:-}" ] || sup+=(-t "$TIMEOUT")
-	[ -z "${RUNNER_PID:-}" ] || sup+=(-w "$RUNNER_PID")
-	[ -z "${RUNNER_STATUS:-}" ] || sup+=(-s "$RUNNER_STATUS")
+	[ -z "${RUNNER_PID:-}" ] || sup+=(-w "$RUNNER_PID" -S)
 	if [ "${MIGRATION:-no}" = yes ]; then
 		echo "${0##*/}: MIGRATION=yes is not supported yet" >&2
 		exit 125
@@ -107,6 +109,7 @@ run_qemu() {
 
 # run_main IMAGE [ARGS...]: what every <arch>/run ends with.
 run_main() {
+	[ -z "${RUN_LIBRARY:-}" ] || return 0
 	[ $# -ge 1 ] || run_usage
 	case $1 in -h | --help) run_usage ;; esac
 	load_config_mak "$PWD"

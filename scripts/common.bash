@@ -71,6 +71,26 @@ path_lookup() {
 	return 1
 }
 
+# host_cpus: HOST_CPUS = the CPUs this process may run on (like nproc, without a fork).
+host_cpus() {
+	local status='' list part n=0
+	HOST_CPUS=''
+	if [ -r /proc/self/status ]; then
+		IFS= read -r -d '' status </proc/self/status || true
+		if [[ $status =~ Cpus_allowed_list:[[:space:]]*([0-9,-]+) ]]; then
+			list=${BASH_REMATCH[1]}
+			for part in ${list//,/ }; do
+				case $part in
+				*-*) n=$((n + ${part#*-} - ${part%-*} + 1)) ;;
+				*) n=$((n + 1)) ;;
+				esac
+			done
+		fi
+		[ "$n" -eq 0 ] || HOST_CPUS=$n
+	fi
+	[ -n "$HOST_CPUS" ] || HOST_CPUS=$(nproc 2>/dev/null) || HOST_CPUS=1
+}
+
 # kvm_usable: /dev/kvm can be opened read-write.
 kvm_usable() {
 	local fd
@@ -130,6 +150,14 @@ ensure_supervise() {
 split_words() {
 	local s=$1 i c word='' have=0 quote=''
 	SPLIT=()
+	if [[ $s != *[\'\"\\]* ]]; then
+		# nothing quoted: plain word splitting, globbing off (fast path)
+		local -
+		set -f
+		# shellcheck disable=SC2206 # splitting is the point
+		SPLIT=($s)
+		return 0
+	fi
 	for ((i = 0; i < ${#s}; i++)); do
 		c=${s:i:1}
 		if [ "$quote" = "'" ]; then

@@ -18,24 +18,28 @@ verdict_counts() {
 	REPLY=$d
 }
 
-# verdict LOGFILE STATUSFILE TIMEOUT
-# LOGFILE: line 1 the QEMU command line, then everything QEMU wrote (stdout and stderr);
-# STATUSFILE: supervise's status line. Sets:
+# verdict LOGFILE TIMEOUT
+# LOGFILE: line 1 the QEMU command line, then everything QEMU wrote (stdout and stderr),
+# then supervise's "supervise: status exit=N signal=N timeout=0|1 ..." line. Sets:
 #   V_RESULT  PASS, FAIL or SKIP
 #   V_REASON  the text for the parentheses
 #   V_CMD     the command line
 #   V_SUBS    the guest's PASS:/FAIL:/SKIP:/XFAIL:/XPASS:/KFAIL: lines
 verdict() {
-	local log=$1 status_file=$2 timeout=$3 line i w
+	local log=$1 timeout=$2 line i w n
 	local exit=-1 signal=0 timed_out=0 stopped=0 out_bytes=0 err_bytes=0
 	local have_exit=0 code=-1 last_skip='' before_exit='' first_err='' first_any=''
-	local -a lines=()
+	local -a lines=() words=()
 	v_tests=-1 v_fail=0 v_xfail=0 v_kfail=0 v_skipped=0
 	V_RESULT=FAIL V_REASON='' V_CMD='' V_SUBS=()
 
-	if [ -f "$status_file" ]; then
-		read -r -a lines <"$status_file" || true
-		for w in "${lines[@]}"; do
+	[ ! -f "$log" ] || mapfile -t lines <"$log"
+	V_CMD=${lines[0]:-}
+	n=${#lines[@]}
+	if [ "$n" -gt 1 ] && [[ ${lines[n - 1]} == "supervise: status "* ]]; then
+		n=$((n - 1))
+		read -r -a words <<<"${lines[n]#supervise: status }"
+		for w in "${words[@]}"; do
 			case $w in
 			exit=* | signal=* | timeout=* | stopped=* | out_bytes=* | err_bytes=*)
 				if [[ ${w#*=} =~ ^-?[0-9]+$ ]]; then
@@ -52,13 +56,10 @@ verdict() {
 			esac
 		done
 	else
-		V_REASON="the run script failed before QEMU started"
+		V_REASON="QEMU did not run"
 	fi
-	lines=()
-	[ ! -f "$log" ] || mapfile -t lines <"$log"
-	V_CMD=${lines[0]:-}
 
-	for ((i = 1; i < ${#lines[@]}; i++)); do
+	for ((i = 1; i < n; i++)); do
 		line=${lines[i]%$'\r'}
 		case $line in
 		PASS:* | FAIL:* | XFAIL:* | XPASS:* | KFAIL:*)
@@ -79,7 +80,7 @@ verdict() {
 				have_exit=1 code=$((10#${BASH_REMATCH[1]}))
 			fi
 			;;
-		'' | backtrace:* | INFO:*) ;;
+		'' | backtrace:* | INFO:* | 'supervise: '*) ;;
 		*)
 			[ "$have_exit" = 1 ] || before_exit=$line
 			[ -n "$first_any" ] || first_any=$line
@@ -92,7 +93,7 @@ verdict() {
 	[ -n "$first_err" ] || first_err=$first_any
 
 	if [ -n "$V_REASON" ]; then
-		# no status file: the run script itself complained (its message is in the log)
+		# no status line: something failed before QEMU ran (its message is in the log)
 		[ -z "$first_any" ] || V_REASON=$first_any
 		return 0
 	fi

@@ -1,7 +1,7 @@
 /*
  * supervise: run one QEMU (or any command) for the test runner and make sure it dies.
  *
- *   supervise [-t SECONDS] [-k SECONDS] [-w PID] [-s STATUSFILE] [-p PIDFILE] -- CMD [ARGS...]
+ *   supervise [-t SECONDS] [-k SECONDS] [-w PID] [-s STATUSFILE] [-S] [-p PIDFILE] -- CMD [ARGS...]
  *
  * The command runs in its own process group, with PR_SET_PDEATHSIG(SIGKILL) so it dies
  * with us.  Its stdout and stderr are relayed through pipes to our stdout and stderr, so
@@ -11,12 +11,14 @@
  *   -k SECONDS  grace between SIGTERM and SIGKILL (default 3)
  *   -w PID      watch this process too (the runner): when it goes away, SIGKILL the group
  *   -s FILE     write the outcome as one line of KEY=VALUE words (see below)
+ *   -S          write it to stderr too, as the last line: "supervise: status KEY=VALUE..."
  *   -p FILE     write our pid (written before the command starts)
  *
  * SIGTERM, SIGINT and SIGHUP to us: terminate the group (SIGTERM, grace, SIGKILL), then
  * exit 128+signal.
  *
- * Status line: "exit=N signal=N timeout=0|1 stopped=0|SIG out_bytes=N err_bytes=N ms=N"
+ * Status line (after a newline of its own when the output did not end with one):
+ * "exit=N signal=N timeout=0|1 stopped=0|SIG out_bytes=N err_bytes=N ms=N"
  * (exit=-1 when killed by a signal).  Our own exit status: the command's exit status,
  * 128+signal if it was killed, 124 on timeout, 125 when we could not run it at all.
  */
@@ -45,7 +47,7 @@ static void on_signal(int sig)
 {
 	int saved = errno;
 
-	if (!stop_signal)
+	if (sig != SIGCHLD && !stop_signal)
 		stop_signal = sig;
 	if (write(sig_pipe[1], "", 1) < 0) {
 		/* the pipe is full: a wakeup is already pending */
@@ -63,7 +65,7 @@ static long long now_ms(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: supervise [-t SECONDS] [-k SECONDS] [-w PID] [-s STATUSFILE] "
+	fprintf(stderr, "usage: supervise [-t SECONDS] [-k SECONDS] [-w PID] [-s STATUSFILE] [-S] "
 			"[-p PIDFILE] -- COMMAND [ARGS...]\n");
 	exit(125);
 }
@@ -78,6 +80,8 @@ static long long parse_seconds_ms(const char *s)
 	return (long long)(d * 1000.0);
 }
 
+static char last_byte = '\n'; /* of everything relayed, either stream */
+
 /* Copy what is available on fd to out; return bytes copied, 0 on EOF, -1 on error. */
 static ssize_t relay(int fd, int out)
 {
@@ -87,6 +91,7 @@ static ssize_t relay(int fd, int out)
 
 	if (n <= 0)
 		return n < 0 && (errno == EINTR || errno == EAGAIN) ? -2 : n;
+	last_byte = buf[n - 1];
 	while (off < n) {
 		ssize_t w = write(out, buf + off, n - off);
 
@@ -104,6 +109,7 @@ int main(int argc, char **argv)
 {
 	long long timeout_ms = -1, grace_ms = 3000, start, deadline = -1, kill_at = -1;
 	const char *status_file = NULL, *pid_file = NULL;
+	int status_line = 0;
 	pid_t watch = 0, child;
 	int out_pipe[2], err_pipe[2], watch_fd = -1, opt, status = 0, timed_out = 0;
 	int out_open = 1, err_open = 1, child_done = 0, stopped = 0, ret;
@@ -111,12 +117,13 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	sigset_t block, orig;
 
-	while ((opt = getopt(argc, argv, "+t:k:w:s:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "+t:k:w:s:Sp:")) != -1) {
 		switch (opt) {
 		case 't': timeout_ms = parse_seconds_ms(optarg); break;
 		case 'k': grace_ms = parse_seconds_ms(optarg); break;
 		case 'w': watch = (pid_t)atoi(optarg); break;
 		case 's': status_file = optarg; break;
+		case 'S': status_line = 1; break;
 		case 'p': pid_file = optarg; break;
 		default: usage();
 		}
@@ -219,7 +226,8 @@ int main(int argc, char **argv)
 		}
 		if (!child_done && deadline >= 0 && t >= deadline && !timed_out) {
 			timed_out = 1;
-			fprintf(stderr, "supervise: timeout after %lld.%03lld s, terminating %s\n",
+			fprintf(stderr, "%ssupervise: timeout after %lld.%03lld s, terminating %s\n",
+				last_byte == '\n' ? "" : "\n",
 				timeout_ms / 1000, timeout_ms % 1000, argv[optind]);
 			kill(-child, SIGTERM);
 			kill_at = t + grace_ms;
@@ -296,17 +304,24 @@ int main(int argc, char **argv)
 	if (!child_done)
 		waitpid(child, &status, 0);
 
-	if (status_file) {
-		FILE *f = fopen(status_file, "w");
+	if (status_file || status_line) {
+		char line[256];
 
-		if (f) {
-			fprintf(f, "exit=%d signal=%d timeout=%d stopped=%d out_bytes=%lld "
-				   "err_bytes=%lld ms=%lld\n",
-				WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-				WIFSIGNALED(status) ? WTERMSIG(status) : 0, timed_out, stopped,
-				out_bytes, err_bytes, now_ms() - start);
-			fclose(f);
+		snprintf(line, sizeof(line),
+			 "exit=%d signal=%d timeout=%d stopped=%d out_bytes=%lld err_bytes=%lld ms=%lld\n",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			 WIFSIGNALED(status) ? WTERMSIG(status) : 0, timed_out, stopped, out_bytes,
+			 err_bytes, now_ms() - start);
+		if (status_file) {
+			FILE *f = fopen(status_file, "w");
+
+			if (f) {
+				fputs(line, f);
+				fclose(f);
+			}
 		}
+		if (status_line)
+			fprintf(stderr, "%ssupervise: status %s", last_byte == '\n' ? "" : "\n", line);
 	}
 	if (stopped && stopped != SIGKILL)
 		return 128 + stopped;
