@@ -239,7 +239,7 @@ struct rate {
 	u64 ticks, tsc; /* timer ticks counted over tsc cycles */
 };
 
-static struct rate measure_timer_rate(void)
+static struct rate measure_timer_rate_once(void)
 {
 	struct rate r;
 	u32 c0;
@@ -255,6 +255,28 @@ static struct rate measure_timer_rate(void)
 	r.tsc = rdtsc() - t0;
 	apic_write(APIC_TMICT, 0);
 	return r;
+}
+
+static bool slower(struct rate a, struct rate b)
+{
+	return a.ticks * b.tsc < b.ticks * a.tsc;
+}
+
+/* The median of three: a vCPU descheduled during one measurement skews only that one. */
+static struct rate measure_timer_rate(void)
+{
+	struct rate a = measure_timer_rate_once(), b = measure_timer_rate_once();
+	struct rate c = measure_timer_rate_once(), t;
+
+	if (slower(b, a)) {
+		t = a, a = b, b = t;
+	}
+	if (slower(c, b)) {
+		t = b, b = c, c = t;
+	}
+	if (slower(b, a))
+		b = a;
+	return b;
 }
 
 /* TSC cycles @ticks take at @r; at least 1. */
