@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The project's full tests: the runner's own tests, then every architecture built in
+# build/<arch> and its default suite run under TCG, and under KVM too where /dev/kvm
+# works for that arch. Prints one SUMMARY line over everything; non-zero on any failure
+# or when no test passed at all.
+#
+# Environment: ARCHES="x86_64 i386 arm64 s390x" (default: every arch whose tests exist),
+#              ACCELS="tcg kvm" (default: both, kvm only where usable), JOBS (-j for the runner).
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+
+default_arches() {
+	local a
+	for a in x86_64 i386 arm64 s390x; do
+		case $a in
+		x86_64 | i386) [ -f x86/Makefile.inc ] && echo "$a" ;;
+		arm64) [ -f arm/Makefile.inc ] && echo "$a" ;;
+		s390x) [ -f s390x/Makefile.inc ] && echo "$a" ;;
+		esac
+	done
+	return 0
+}
+
+kvm_usable_for() {
+	case "$1" in x86_64 | i386) ;; *) return 1 ;; esac
+	[ "$(uname -m)" = x86_64 ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]
+}
+
+read -r -a arches <<<"${ARCHES:-$(default_arches | tr '\n' ' ')}"
+read -r -a accels <<<"${ACCELS:-tcg kvm}"
+jobs=${JOBS:-$(nproc)}
+passed=0 failed=0 skipped=0 problems=()
+
+add_summary() { # $1: a runner's output file, $2: what ran
+	local line p f s
+	line=$(grep -E '^SUMMARY: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1" | tail -n 1 || true)
+	if [ -z "$line" ]; then
+		problems+=("$2: no SUMMARY line")
+		failed=$((failed + 1))
+		return
+	fi
+	read -r p f s <<<"$(echo "$line" | sed -E 's/SUMMARY: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	[ "$f" -eq 0 ] || problems+=("$2: $f failed")
+}
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+echo "== runner self-tests"
+if tests/run-runner-tests.sh 2>&1 | tee "$out"; then :; fi
+add_summary "$out" "runner self-tests"
+
+for arch in "${arches[@]}"; do
+	dir=build/$arch
+	echo "== build $arch in $dir"
+	mkdir -p "$dir"
+	(cd "$dir" && "$src/configure" --arch="$arch" >/dev/null && make -s -j"$jobs")
+	for accel in "${accels[@]}"; do
+		if [ "$accel" = kvm ] && ! kvm_usable_for "$arch"; then
+			echo "== $arch under kvm: not run (no usable /dev/kvm for $arch on $(uname -m))"
+			continue
+		fi
+		echo "== $arch under $accel"
+		if (cd "$dir" && ACCEL=$accel ./run_tests.sh -j "$jobs") 2>&1 | tee "$out"; then :; fi
+		add_summary "$out" "$arch/$accel"
+	done
+done
+
+for p in "${problems[@]}"; do
+	echo "problem: $p"
+done
+if [ "$passed" -eq 0 ]; then
+	echo "problem: no test passed at all"
+	failed=$((failed + 1))
+fi
+echo "SUMMARY: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
