@@ -11,6 +11,10 @@
 #   run_accel_args()      optional function ACCEL: sets run_accel=(...), default (-accel ACCEL)
 #   run_defaults()        optional function, gets the caller's QEMU args: may set run_extra=(...),
 #                         added before them (e.g. a -cpu default when the caller gave none)
+#   run_exit_ok()         optional function QEMU-STATUS GUEST-CODE: true when QEMU's exit status
+#                         agrees with the guest's last EXIT: STATUS=n line (run_tests.sh asks);
+#                         default: 0 (e.g. PSCI SYSTEM_OFF) or (code << 1) | 1 (debug-exit);
+#                         s390x: 0 for code 0, else 1 (docs/HACKING.md)
 #
 # Environment: ACCEL, QEMU, TIMEOUT (seconds; none by hand), MIGRATION=yes (issue #5),
 # RUN_DRY_RUN=1 (print the command line, run nothing). Set by run_tests.sh only:
@@ -37,6 +41,16 @@ run_accel_args() {
 
 run_defaults() {
 	:
+}
+
+run_exit_ok() {
+	case $ARCH in
+	s390x)
+		# disabled wait: 0 is a clean shutdown, anything else a panic (exit-failure: 1)
+		[ "$1" = $(($2 == 0 ? 0 : 1)) ]
+		;;
+	*) [ "$1" = 0 ] || [ "$1" = $((($2 << 1) | 1)) ] ;;
+	esac
 }
 
 run_usage() {

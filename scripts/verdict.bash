@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034 # the V_* variables are this file's output
 # Turn one finished QEMU run into a verdict (docs/HACKING.md, "Guest -> host protocol").
-# Sourced by run_tests.sh. Pure bash.
+# Sourced by run_tests.sh, which also sources the arch's run script (for run_exit_ok). Pure bash.
 
 # plural N WORD: REPLY="N WORD" or "N WORDs"
 plural() {
@@ -125,7 +125,7 @@ verdict() {
 		V_REASON="QEMU killed by signal $signal after EXIT: STATUS=$code"
 		return 0
 	fi
-	if [ "$exit" != 0 ] && [ "$exit" != $(((code << 1) | 1)) ]; then
+	if ! run_exit_ok "$exit" "$code"; then
 		V_REASON="EXIT: STATUS=$code but QEMU exit status $exit"
 		return 0
 	fi
