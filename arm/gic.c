@@ -6,10 +6,15 @@
  *           (and, with EOImode=1, only after DIR); an active interrupt is not re-signalled
  *   mmio    distributor (and v3 redistributor) registers: reset values, read-only
  *           registers, byte access, ITARGETSR masking, routing registers
+ *   its-introspection  the ITS's ID registers, ID spaces, GITS_BASER tables, command
+ *           queue, and the redistributors' LPI enable
+ *   its-trigger  (4+ cpus) ITS commands end to end: INT raises the mapped LPI on the
+ *           target cpu only; INV/INVALL, CLEAR, MOVI, DISCARD, MAPD/MAPC V=0
  * The GIC version comes from the device tree; the prefix names it.
  */
 #include <libcflat.h>
 #include "gic.h"
+#include "gic-v3-its.h"
 #include "io.h"
 #include "processor.h"
 #include "sysreg.h"
@@ -742,6 +747,511 @@ static void test_v3_mmio(void)
 	check_v3_redistributors();
 }
 
+/* ------------------------------------------------------------------ its */
+
+#define LPI_WAIT_MS	2000
+#define LPI_QUIET_MS	200	/* how long "nothing arrived" is watched for */
+#define TRACKED_LPIS	512
+
+/* lpi_hits[cpu][n]: LPI 8192 + n taken by cpu */
+static int lpi_hits[MAX_CPUS][TRACKED_LPIS];
+static int lpi_untracked[MAX_CPUS];
+
+static void lpi_handler(u32 irq, int source_cpu)
+{
+	int me = smp_processor_id();
+	u32 n = irq - GIC_FIRST_LPI;
+
+	if (n < TRACKED_LPIS)
+		atomic_inc_return(&lpi_hits[me][n]);
+	else
+		atomic_inc_return(&lpi_untracked[me]);
+}
+
+static void irqs_on(void *unused)
+{
+	local_irq_enable();
+}
+
+static void irqs_off(void *unused)
+{
+	local_irq_disable();
+}
+
+static void reset_lpi_counts(void)
+{
+	memset(lpi_hits, 0, sizeof(lpi_hits));
+	smp_mb();
+}
+
+static int lpi_count(int cpu, u32 lpi)
+{
+	return atomic_read(&lpi_hits[cpu][lpi - GIC_FIRST_LPI]);
+}
+
+static int lpi_count_all(u32 lpi)
+{
+	int cpu, sum = 0;
+
+	for (cpu = 0; cpu < nr_cpus; cpu++)
+		sum += lpi_count(cpu, lpi);
+	return sum;
+}
+
+static void wait_ms(u64 ms)
+{
+	u64 until = now_ms() + ms;
+
+	while (now_ms() < until)
+		cpu_relax();
+}
+
+/* @lpi arrives @times on @cpu, and then nowhere else within a settle period. */
+static bool lpi_arrived_only_on(u32 lpi, int cpu, int times)
+{
+	bool ok;
+	int c;
+
+	wait_for_count(&lpi_hits[cpu][lpi - GIC_FIRST_LPI], times, LPI_WAIT_MS);
+	wait_ms(50);
+	ok = lpi_count(cpu, lpi) == times && lpi_count_all(lpi) == times;
+	if (!ok)
+		for (c = 0; c < nr_cpus; c++)
+			if (lpi_count(c, lpi))
+				report_info("LPI %u: %d on cpu %d", lpi, lpi_count(c, lpi), c);
+	return ok;
+}
+
+static bool lpi_silent(u32 lpi)
+{
+	wait_ms(LPI_QUIET_MS);
+	return lpi_count_all(lpi) == 0;
+}
+
+/* A (device, event) pair and what it is mapped to. */
+struct its_route {
+	struct its_device *dev;
+	u32 event;
+	u32 lpi;
+	int cpu;
+};
+
+static bool route_map(struct its_route *r)
+{
+	struct its_collection *col = its_cpu_collection(r->cpu);
+	bool ok;
+
+	if (r->lpi == r->event)
+		ok = its_send_mapi(r->dev, r->event, col);
+	else
+		ok = its_send_mapti(r->dev, r->event, r->lpi, col);
+	its_lpi_configure(r->lpi, LPI_PROP_DEFAULT_PRIO, true);
+	return ok && its_send_inv(r->dev, r->event) && its_send_sync(col);
+}
+
+/* INT, then SYNC on the target so the redistributor has it before we watch. */
+static bool route_fire(struct its_route *r)
+{
+	reset_lpi_counts();
+	return its_send_int(r->dev, r->event) && its_send_sync(its_cpu_collection(r->cpu));
+}
+
+static bool route_delivers(struct its_route *r)
+{
+	return route_fire(r) && lpi_arrived_only_on(r->lpi, r->cpu, 1);
+}
+
+static bool route_silent(struct its_route *r)
+{
+	return route_fire(r) && lpi_silent(r->lpi);
+}
+
+static void route_set_enabled(struct its_route *r, bool enable)
+{
+	its_lpi_configure(r->lpi, LPI_PROP_DEFAULT_PRIO, enable);
+}
+
+static bool its_ready(void)
+{
+	if (gic_version() != 3) {
+		report_skip("the ITS needs a GICv3");
+		return false;
+	}
+	if (!its_enable_defaults()) {
+		report_skip("no usable ITS (see INFO above)");
+		return false;
+	}
+	gic_set_handler(GIC_FIRST_LPI, lpi_handler);
+	return true;
+}
+
+/* ---- its-introspection ---- */
+
+static void check_read_only64(void *reg, const char *name)
+{
+	u64 before = readq(reg);
+
+	writeq(~before, reg);
+	report(readq(reg) == before, "%s is read-only (%#lx)", name, (unsigned long)before);
+	writeq(before, reg);
+}
+
+/* CIDbits is RES0 unless CIL says the ITS has fewer than 16 (IHI0069 12.19.20). */
+static void check_id_spaces(void)
+{
+	u64 typer = its.typer;
+
+	report_info("DeviceID bits %u, EventID bits %u, collection ID bits %u (CIL %d), HCC %u, "
+		    "ITT entry %u bytes, targets by %s", its.device_id_bits, its.event_id_bits,
+		    its.collection_id_bits, !!(typer & GITS_TYPER_CIL), GITS_TYPER_HCC(typer),
+		    its.itt_entry_size, its.pta ? "address (PTA=1)" : "processor number (PTA=0)");
+	report(typer & GITS_TYPER_PHYSICAL, "GITS_TYPER.Physical: physical LPIs supported");
+	if (typer & GITS_TYPER_CIL)
+		report(its.collection_id_bits <= 16, "CIL=1: CIDbits gives at most 16 bits");
+	else
+		report(((typer >> 32) & 0xf) == 0, "CIL=0: CIDbits is RES0 and reads 0");
+	report(GITS_TYPER_HCC(typer) <= (1U << its.collection_id_bits),
+	       "HCC fits in the collection ID space");
+	/* an ITT entry names at least an LPI (14+ bits) and a collection (16 bits or CIDbits) */
+	report(its.itt_entry_size * 8 >= 14 + its.collection_id_bits,
+	       "an ITT entry (%u bytes) can hold an LPI INTID and a collection ID",
+	       its.itt_entry_size);
+}
+
+static void check_table_fields_read_only(const struct its_table *t, const char *name)
+{
+	void *reg = its.base + GITS_BASER(t->index);
+	u64 before = readq(reg);
+
+	writeq(before ^ GITS_BASER_RO_MASK, reg);
+	report((readq(reg) & GITS_BASER_RO_MASK) == (before & GITS_BASER_RO_MASK),
+	       "%s: Type and Entry_Size are read-only", name);
+	writeq(before, reg);
+}
+
+static void check_table(const struct its_table *t, const char *name, unsigned int min_entry)
+{
+	u64 want_pa = (uintptr_t)t->base & GITS_BASER_PA_MASK;
+
+	report_prefix_push(name);
+	report(t->index >= 0, "found in a GITS_BASER<n>");
+	if (t->index < 0) {
+		report_prefix_pop();
+		return;
+	}
+	report_info("GITS_BASER%d %#lx: entry %u bytes, %u pages of %u KiB, %lu entries",
+		    t->index, (unsigned long)t->baser, t->entry_size, t->nr_pages,
+		    t->page_size / 1024, (unsigned long)t->nr_entries);
+	report(t->entry_size >= min_entry, "an entry (%u bytes) can hold its content (%u)",
+	       t->entry_size, min_entry);
+	report((t->baser & GITS_BASER_VALID) && (t->baser & GITS_BASER_PA_MASK) == want_pa,
+	       "reads back Valid and the table's address");
+	report((t->baser & GITS_BASER_SIZE_MASK) == t->nr_pages - 1, "reads back Size");
+	report(!(t->baser & GITS_BASER_INDIRECT), "flat (Indirect reads 0)");
+	check_table_fields_read_only(t, "GITS_BASER");
+	report_prefix_pop();
+}
+
+static void check_baser_tables(void)
+{
+	/* a device entry points at an ITT (address bits [51:8]) and holds its size */
+	check_table(&its.device_table, "device table", 6);
+	if (its.collection_table.index >= 0)
+		/* a collection entry holds a target: an address [51:16] or a processor number */
+		check_table(&its.collection_table, "collection table", its.pta ? 5 : 2);
+	else
+		report(GITS_TYPER_HCC(its.typer) >= nr_cpus,
+		       "no collection table: HCC (%u) covers our %d collections",
+		       GITS_TYPER_HCC(its.typer), nr_cpus);
+}
+
+static void check_cmdq(void)
+{
+	u64 cbaser = readq(its.base + GITS_CBASER);
+	u64 before;
+
+	report_prefix_push("command queue");
+	report((cbaser & GITS_CBASER_VALID) &&
+	       (cbaser & GITS_CBASER_PA_MASK) == ((uintptr_t)its.cmdq & GITS_CBASER_PA_MASK),
+	       "GITS_CBASER reads back Valid and the queue's address");
+	report(its_is_enabled(), "GITS_CTLR.Enabled reads 1");
+	before = readq(its.base + GITS_CREADR);
+	report(its_send_sync(its_cpu_collection(0)) &&
+	       readq(its.base + GITS_CREADR) == ((before + 32) % its.cmdq_size),
+	       "a SYNC moves GITS_CREADR on by one 32-byte command");
+	report_prefix_pop();
+}
+
+/* EnableLPIs may stay set once set unless GICR_CTLR.CES is 1 (IHI0069 12.11.2). */
+static void check_redist_lpi_enable(void)
+{
+	int cpu = nr_cpus - 1;
+	u32 ctlr = readl(gic_redist_base(cpu) + GICR_CTLR);
+	bool cleared;
+
+	report_prefix_pushf("redistributor of cpu %d", cpu);
+	report(ctlr & GICR_CTLR_ENABLE_LPIS, "GICR_CTLR.EnableLPIs reads 1 after enabling");
+	cleared = its_redist_disable_lpis(cpu);
+	report_info("GICR_CTLR %#x, CES=%d; after writing EnableLPIs=0 and waiting for RWP: "
+		    "EnableLPIs reads %d", ctlr, !!(ctlr & GICR_CTLR_CES),
+		    its_redist_lpis_enabled(cpu));
+	if (ctlr & GICR_CTLR_CES)
+		report(cleared, "CES=1: EnableLPIs can be cleared");
+	if (cleared) {
+		its_redist_enable_lpis(cpu);
+		report(its_redist_lpis_enabled(cpu), "EnableLPIs can be set again");
+	}
+	report_prefix_pop();
+}
+
+static void test_its_introspection(void)
+{
+	bool present = gic_version() == 3 && its_probe();
+
+	if (!present) {
+		report_skip("no ITS in the device tree");
+		return;
+	}
+	report_info("ITS at %#lx, GITS_IIDR %#x, GITS_TYPER %#lx", (unsigned long)its.phys,
+		    its.iidr, (unsigned long)its.typer);
+	check_read_only(its.base + GITS_IIDR, "GITS_IIDR");
+	check_read_only64(its.base + GITS_TYPER, "GITS_TYPER");
+	check_id_spaces();
+	if (!its_ready())
+		return;
+	check_baser_tables();
+	check_cmdq();
+	check_redist_lpi_enable();
+}
+
+/* ---- its-trigger ---- */
+
+#define DEV_A_ID	2	/* one event per cpu, event n -> cpu n */
+#define DEV_B_ID	5	/* two events on cpus 1 and 3 */
+#define DEV_C_ID	9	/* MAPI: EventID == LPI INTID */
+#define LPI_A(n)	(GIC_FIRST_LPI + (n))
+#define LPI_B(n)	(GIC_FIRST_LPI + 32 + (n))
+#define LPI_C		(GIC_FIRST_LPI + 40)
+#define NR_A_EVENTS	4
+
+static struct its_route route_a[NR_A_EVENTS], route_b[2], route_c;
+static bool have_mapi;
+
+static bool setup_routes(void)
+{
+	struct its_device *a = its_create_device(DEV_A_ID, NR_A_EVENTS);
+	struct its_device *b = its_create_device(DEV_B_ID, 2);
+	bool ok = its_send_mapd(a, true) && its_send_mapd(b, true);
+	int n;
+
+	for (n = 0; n < NR_A_EVENTS; n++) {
+		route_a[n] = (struct its_route){ a, n, LPI_A(n), n };
+		ok &= route_map(&route_a[n]);
+	}
+	route_b[0] = (struct its_route){ b, 0, LPI_B(0), 1 };
+	route_b[1] = (struct its_route){ b, 1, LPI_B(1), 3 };
+	ok &= route_map(&route_b[0]) && route_map(&route_b[1]);
+	/* MAPI needs EventIDs as large as the LPI INTID */
+	have_mapi = its.event_id_bits >= 14;
+	if (have_mapi) {
+		struct its_device *c = its_create_device(DEV_C_ID, LPI_C + 1);
+
+		route_c = (struct its_route){ c, LPI_C, LPI_C, 2 };
+		ok &= its_send_mapd(c, true) && route_map(&route_c);
+	}
+	return ok;
+}
+
+static void check_route(struct its_route *r, const char *how)
+{
+	report(route_delivers(r), "%s dev %u event %u: LPI %u on cpu %d only", how, r->dev->id,
+	       r->event, r->lpi, r->cpu);
+}
+
+static void trigger_int(void)
+{
+	int n;
+
+	report_prefix_push("int");
+	for (n = 0; n < NR_A_EVENTS; n++)
+		check_route(&route_a[n], "MAPTI");
+	check_route(&route_b[0], "MAPTI");
+	check_route(&route_b[1], "MAPTI");
+	if (have_mapi)
+		check_route(&route_c, "MAPI");
+	else
+		report_skip("MAPI: the ITS has %u EventID bits, LPI %u needs 14",
+			    its.event_id_bits, LPI_C);
+	report_prefix_pop();
+}
+
+static void trigger_inv(void)
+{
+	struct its_route *r = &route_a[1];
+
+	report_prefix_push("inv");
+	route_set_enabled(r, false);
+	its_send_inv(r->dev, r->event);
+	report(route_silent(r), "disabled in the property table + INV: INT raises nothing");
+	route_set_enabled(r, true);
+	reset_lpi_counts();
+	its_send_inv(r->dev, r->event);
+	report(lpi_arrived_only_on(r->lpi, r->cpu, 1),
+	       "re-enabled + INV: the LPI left pending is delivered once, on cpu %d", r->cpu);
+	report(route_delivers(r), "re-enabled: a new INT is delivered");
+	report_prefix_pop();
+}
+
+/* route_a[3] and route_b[1] both go to cpu 3's collection */
+static void trigger_invall(void)
+{
+	struct its_route *r1 = &route_a[3], *r2 = &route_b[1];
+	struct its_collection *col = its_cpu_collection(3);
+
+	report_prefix_push("invall");
+	route_set_enabled(r1, false);
+	route_set_enabled(r2, false);
+	its_send_invall(col);
+	report(route_silent(r1) && route_silent(r2),
+	       "both LPIs of collection 3 disabled + INVALL: INT raises nothing");
+	route_set_enabled(r1, true);
+	route_set_enabled(r2, true);
+	reset_lpi_counts();
+	its_send_invall(col);
+	report(lpi_arrived_only_on(r1->lpi, 3, 1) && lpi_arrived_only_on(r2->lpi, 3, 1),
+	       "re-enabled + INVALL: both pending LPIs are delivered once, on cpu 3");
+	report(route_delivers(r1) && route_delivers(r2), "re-enabled: new INTs are delivered");
+	report_prefix_pop();
+}
+
+static void trigger_clear(void)
+{
+	struct its_route *r = &route_a[2];
+
+	report_prefix_push("clear");
+	route_set_enabled(r, false);
+	its_send_inv(r->dev, r->event);
+	route_fire(r);
+	its_send_clear(r->dev, r->event);
+	route_set_enabled(r, true);
+	its_send_inv(r->dev, r->event);
+	its_send_sync(its_cpu_collection(r->cpu));
+	report(lpi_silent(r->lpi), "INT while disabled, CLEAR, re-enable + INV: nothing arrives");
+	report(route_delivers(r), "a new INT is delivered");
+	report_prefix_pop();
+}
+
+static void move_route(struct its_route *r, int cpu)
+{
+	its_send_movi(r->dev, r->event, its_cpu_collection(cpu));
+	its_send_sync(its_cpu_collection(r->cpu));
+	r->cpu = cpu;
+}
+
+static void trigger_movi(void)
+{
+	struct its_route *r = &route_a[0];
+
+	report_prefix_push("movi");
+	move_route(r, 2);
+	check_route(r, "after MOVI to collection 2:");
+	/* a pending LPI moves with its mapping (IHI0069 5.3.12) */
+	route_set_enabled(r, false);
+	its_send_inv(r->dev, r->event);
+	route_fire(r);
+	move_route(r, 3);
+	route_set_enabled(r, true);
+	reset_lpi_counts();
+	its_send_inv(r->dev, r->event);
+	report(lpi_arrived_only_on(r->lpi, 3, 1),
+	       "an LPI pending at MOVI is delivered on the new target, cpu 3");
+	move_route(r, 0);
+	check_route(r, "after MOVI back to collection 0:");
+	report_prefix_pop();
+}
+
+static void trigger_discard(void)
+{
+	struct its_route *r = &route_b[0];
+
+	report_prefix_push("discard");
+	its_send_discard(r->dev, r->event);
+	report(route_silent(r), "after DISCARD, INT raises nothing");
+	route_map(r);
+	check_route(r, "mapped again:");
+	report_prefix_pop();
+}
+
+static void trigger_mapd_invalid(void)
+{
+	struct its_device *old = route_b[0].dev, *fresh;
+	int n;
+
+	report_prefix_push("mapd-invalid");
+	its_send_mapd(old, false);
+	report(route_silent(&route_b[0]) && route_silent(&route_b[1]),
+	       "device %u unmapped (MAPD V=0): its events raise nothing", old->id);
+	/* after V=0 the old ITT's content is not to be relied on: start from a new one */
+	fresh = its_create_device(DEV_B_ID, 2);
+	its_send_mapd(fresh, true);
+	for (n = 0; n < 2; n++) {
+		route_b[n].dev = fresh;
+		route_map(&route_b[n]);
+	}
+	check_route(&route_b[0], "mapped again (new ITT):");
+	check_route(&route_b[1], "mapped again (new ITT):");
+	report_prefix_pop();
+}
+
+static void trigger_mapc_invalid(void)
+{
+	struct its_route *r = &route_a[3];
+	struct its_collection *col = its_cpu_collection(3);
+
+	report_prefix_push("mapc-invalid");
+	its_send_mapc(col, false);
+	its_send_sync(its_cpu_collection(0));
+	reset_lpi_counts();
+	its_send_int(r->dev, r->event);
+	its_send_sync(its_cpu_collection(0));
+	report(lpi_silent(r->lpi), "collection 3 unmapped (MAPC V=0): INT raises nothing");
+	its_send_mapc(col, true);
+	check_route(r, "collection 3 mapped again:");
+	report_prefix_pop();
+}
+
+static void report_no_stray_interrupts(void)
+{
+	int cpu, untracked = 0;
+
+	for (cpu = 0; cpu < nr_cpus; cpu++)
+		untracked += atomic_read(&lpi_untracked[cpu]);
+	report(untracked == 0, "no LPI we did not map was taken");
+	report(sum_per_cpu(gic_unhandled_count) == 0, "no unexpected INTID");
+}
+
+static void test_its_trigger(void)
+{
+	if (nr_cpus < 4) {
+		report_skip("needs 4 cpus, have %d", nr_cpus);
+		return;
+	}
+	if (!its_ready())
+		return;
+	report(setup_routes(), "MAPD/MAPTI/MAPI of all routes completed");
+	on_cpus(irqs_on, NULL);
+	trigger_int();
+	trigger_inv();
+	trigger_invall();
+	trigger_clear();
+	trigger_movi();
+	trigger_discard();
+	trigger_mapd_invalid();
+	trigger_mapc_invalid();
+	report_no_stray_interrupts();
+	on_cpus(irqs_off, NULL);
+}
+
 /* ----------------------------------------------------------------- main */
 
 static void check_reset_values(const struct gic_info *info)
@@ -754,7 +1264,8 @@ static void check_reset_values(const struct gic_info *info)
 
 static void usage(void)
 {
-	printf("usage: gic.flat {ipi|active|mmio} [2|3: the GIC version the DT must describe]\n");
+	printf("usage: gic.flat {ipi|active|mmio|its-introspection|its-trigger} "
+	       "[2|3: the GIC version the DT must describe]\n");
 	abort();
 }
 
@@ -784,6 +1295,10 @@ int main(int argc, char **argv, char **envp)
 		test_active();
 	else if (!strcmp(argv[1], "mmio"))
 		version == 2 ? test_v2_mmio() : test_v3_mmio();
+	else if (!strcmp(argv[1], "its-introspection"))
+		test_its_introspection();
+	else if (!strcmp(argv[1], "its-trigger"))
+		test_its_trigger();
 	else
 		usage();
 	return report_summary();
