@@ -9,8 +9,9 @@
 #   run_memory=256        -m value (MiB)
 #   run_image_args()      function IMAGE: sets run_image=(...), default (-kernel IMAGE)
 #   run_accel_args()      optional function ACCEL: sets run_accel=(...), default (-accel ACCEL)
-#   run_defaults()        optional function, gets the caller's QEMU args: may set run_extra=(...),
-#                         added before them (e.g. a -cpu default when the caller gave none)
+#   run_defaults()        optional function, gets the caller's QEMU args (and run_append, the
+#                         caller's -append text): may set run_extra=(...), added before them
+#                         (e.g. a -cpu default when the caller gave none)
 #   run_exit_ok()         optional function QEMU-STATUS GUEST-CODE: true when QEMU's exit status
 #                         agrees with the guest's last EXIT: STATUS=n line (run_tests.sh asks);
 #                         default: 0 (e.g. PSCI SYSTEM_OFF) or (code << 1) | 1 (debug-exit);
@@ -82,6 +83,8 @@ run_build_cmd() {
 	done
 	: "$have_append"
 	run_extra=()
+	# shellcheck disable=SC2034 # for the arch's run_defaults
+	run_append=$append
 	run_defaults "${user[@]}"
 	run_image_args "$image"
 	run_accel_args "$ACCEL"
