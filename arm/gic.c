@@ -1004,6 +1004,31 @@ static void check_redist_lpi_enable(void)
 	report_prefix_pop();
 }
 
+/*
+ * A command error (here: INT for a DeviceID never mapped) is either ignored or stalls
+ * the queue with GITS_CREADR.Stalled (IHI0069 5.3.2); the ITS must not just stop.
+ * Run last: after a stall the library sends nothing more.
+ */
+static void check_command_error(void)
+{
+	u64 cmd[4] = { ITS_CMD_INT | ((u64)(its.device_table.nr_entries - 1) << 32), 0, 0, 0 };
+	static const char *const outcome[] = { "consumed (ignored)", "stalled", "timed out",
+					       "not sent" };
+	enum its_cmd_result res = its_submit_raw(cmd);
+
+	report_prefix_push("command error");
+	report_info("INT for unmapped DeviceID %lu: %s, GITS_CREADR %#lx",
+		    (unsigned long)its.device_table.nr_entries - 1, outcome[res],
+		    (unsigned long)its.last_creadr);
+	report(res == ITS_CMD_DONE || res == ITS_CMD_STALLED,
+	       "INT for an unmapped device is ignored or stalls the queue");
+	if (res == ITS_CMD_DONE) {
+		its.cmdq_broken = false;
+		report(its_send_sync(its_cpu_collection(0)), "the queue keeps working after it");
+	}
+	report_prefix_pop();
+}
+
 static void test_its_introspection(void)
 {
 	bool present = gic_version() == 3 && its_probe();
@@ -1022,6 +1047,7 @@ static void test_its_introspection(void)
 	check_baser_tables();
 	check_cmdq();
 	check_redist_lpi_enable();
+	check_command_error();
 }
 
 /* ---- its-trigger ---- */

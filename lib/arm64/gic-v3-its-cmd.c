@@ -105,51 +105,68 @@ static void describe(const struct its_cmd *c, const char *what, char *buf, size_
 		 (unsigned long)c->dw[3]);
 }
 
-/* Until GITS_CREADR reaches @offset; false (and a FAIL line) if it stalls or times out. */
-static bool wait_consumed(u64 offset, const char *desc)
+static enum its_cmd_result wait_consumed(u64 offset, u64 *creadr)
 {
-	u64 deadline = now_ms() + ITS_CMD_TIMEOUT_MS, creadr;
+	u64 deadline = now_ms() + ITS_CMD_TIMEOUT_MS;
 
 	for (;;) {
-		creadr = readq(its.base + GITS_CREADR);
-		if (creadr & GITS_CREADR_STALLED) {
-			report_fail("ITS: %s: the command queue stalled (GITS_CREADR %#lx): "
-				    "the ITS rejected the command", desc, (unsigned long)creadr);
-			return false;
-		}
-		if ((creadr & GITS_CQ_OFFSET_MASK) == offset)
-			return true;
-		if (now_ms() > deadline) {
-			report_fail("ITS: %s: not consumed after %d ms (GITS_CREADR %#lx, "
-				    "GITS_CWRITER %#lx)", desc, ITS_CMD_TIMEOUT_MS,
-				    (unsigned long)creadr, (unsigned long)offset);
-			return false;
-		}
+		*creadr = readq(its.base + GITS_CREADR);
+		if (*creadr & GITS_CREADR_STALLED)
+			return ITS_CMD_STALLED;
+		if ((*creadr & GITS_CQ_OFFSET_MASK) == offset)
+			return ITS_CMD_DONE;
+		if (now_ms() > deadline)
+			return ITS_CMD_TIMED_OUT;
 		cpu_relax();
 	}
 }
 
-static bool queue_command(const struct its_cmd *c, const char *what)
+static enum its_cmd_result submit(const struct its_cmd *c)
 {
 	struct its_cmd *slot;
-	char desc[128];
+	enum its_cmd_result res;
+	u64 creadr;
 
-	describe(c, what, desc, sizeof(desc));
 	assert_msg(its.cmdq, "its_setup_cmdq() (or its_enable_defaults()) first");
-	if (its.cmdq_broken) {
-		report_info("ITS: %s not sent: the command queue failed earlier", desc);
-		return false;
-	}
+	if (its.cmdq_broken)
+		return ITS_CMD_NOT_SENT;
 	slot = its.cmdq + its.cmdq_write;
 	*slot = *c;
 	its_clean_range(slot, sizeof(*slot));
 	its.cmdq_write = (its.cmdq_write + ITS_CMD_SIZE) % its.cmdq_size;
 	writeq(its.cmdq_write, its.base + GITS_CWRITER);
-	if (!wait_consumed(its.cmdq_write, desc)) {
-		its.cmdq_broken = true;
-		return false;
-	}
-	return true;
+	res = wait_consumed(its.cmdq_write, &creadr);
+	its.cmdq_broken = res != ITS_CMD_DONE;
+	its.last_creadr = creadr;
+	return res;
+}
+
+/* A stalled queue or a timeout is a FAIL line naming the command. */
+static bool queue_command(const struct its_cmd *c, const char *what)
+{
+	enum its_cmd_result res = submit(c);
+	char desc[128];
+
+	if (res == ITS_CMD_DONE)
+		return true;
+	describe(c, what, desc, sizeof(desc));
+	if (res == ITS_CMD_NOT_SENT)
+		report_info("ITS: %s not sent: the command queue failed earlier", desc);
+	else if (res == ITS_CMD_STALLED)
+		report_fail("ITS: %s: the command queue stalled (GITS_CREADR %#lx): "
+			    "the ITS rejected the command", desc, (unsigned long)its.last_creadr);
+	else
+		report_fail("ITS: %s: not consumed after %d ms (GITS_CREADR %#lx, GITS_CWRITER "
+			    "%#lx)", desc, ITS_CMD_TIMEOUT_MS, (unsigned long)its.last_creadr,
+			    (unsigned long)its.cmdq_write);
+	return false;
+}
+
+enum its_cmd_result its_submit_raw(const u64 cmd[4])
+{
+	struct its_cmd c = { { cmd[0], cmd[1], cmd[2], cmd[3] } };
+
+	return submit(&c);
 }
 
 bool its_send_raw(const u64 cmd[4], const char *what)

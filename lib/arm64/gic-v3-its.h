@@ -149,6 +149,7 @@ struct its_info {
 	size_t cmdq_size;
 	u64 cmdq_write;		/* offset of the next free slot */
 	bool cmdq_broken;	/* a command stalled or timed out: nothing is sent anymore */
+	u64 last_creadr;	/* GITS_CREADR when the last command finished waiting */
 	/* LPIs */
 	unsigned int lpi_id_bits;	/* INTIDs below 2^lpi_id_bits exist */
 	u8 *prop_table;
@@ -213,6 +214,18 @@ bool its_send_sync(struct its_collection *col);
 bool its_send_movall(int from_cpu, int to_cpu);
 /* Any command, raw (four doublewords): for tests of malformed commands. */
 bool its_send_raw(const u64 cmd[4], const char *what);
+/*
+ * The same without a verdict: what became of the command. After anything but
+ * ITS_CMD_DONE the queue is considered broken (a stalled ITS only resumes on
+ * GITS_CWRITER.Retry or a new GITS_CBASER, IHI0069 12.19.4).
+ */
+enum its_cmd_result {
+	ITS_CMD_DONE,
+	ITS_CMD_STALLED,	/* GITS_CREADR.Stalled */
+	ITS_CMD_TIMED_OUT,	/* GITS_CREADR did not reach it in time */
+	ITS_CMD_NOT_SENT,	/* the queue had failed before */
+};
+enum its_cmd_result its_submit_raw(const u64 cmd[4]);
 
 /*
  * From reset to: ITS enabled with its tables, LPIs enabled on every online CPU's
