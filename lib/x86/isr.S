@@ -79,7 +79,24 @@ isr_common:
 	pop %esi
 	pop %edi
 	pop %ebp
+	cmpl $NMI_VECTOR, (%esp)
+	je 1f
 	add $8, %esp		/* vector, error code */
+	/*
+	 * Same-privilege return without IRET: this host's nested KVM (kvm_pvm) fails to
+	 * emulate a 32-bit IRET ("INTERNAL_ERROR in batch emul") and the guest hangs.
+	 * Frame is EIP, CS, EFLAGS (no ESP/SS at the same CPL, SDM 6.12.1): rewrite it to
+	 * EFLAGS, EIP and return with POPF; RET. Only NMI needs IRET (it unblocks NMIs).
+	 */
+	push %eax
+	mov 4(%esp), %eax	/* EIP */
+	xchg %eax, 12(%esp)	/* EIP into the EFLAGS slot, EFLAGS into %eax */
+	mov %eax, 8(%esp)	/* EFLAGS into the CS slot */
+	pop %eax
+	add $4, %esp
+	popf
+	ret
+1:	add $8, %esp
 	iret
 #endif
 

@@ -135,18 +135,20 @@ phys_addr_t vm_virt_to_phys(const void *va)
 
 int vm_enable_paging(void)
 {
-	unsigned long cr0 = read_cr0() | X86_CR0_PG | X86_CR0_WP;
+	unsigned long cr0 = read_cr0() | X86_CR0_PG | X86_CR0_WP, cr4 = read_cr4();
 
 	if (vm_paging_enabled())
 		return EXC_NONE;
-	write_cr4(read_cr4() | X86_CR4_PAE);
+	write_cr4(cr4 | X86_CR4_PAE);
 	write_cr3(pt_root);
 	if (cpu_has_nx())
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	exc_clear();
 	asm volatile("1: mov %0, %%cr0\n2:\n\t" EXC_FIXUP("1b", "2b") : : "r"(cr0) : "memory");
-	if (exc_vector() != EXC_NONE)
+	if (exc_vector() != EXC_NONE) {
+		write_cr4(cr4);
 		return exc_vector();
+	}
 	WRITE_ONCE(paging_enabled, 1);
 	return EXC_NONE;
 }
