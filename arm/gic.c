@@ -9,7 +9,7 @@
  *   its-introspection  the ITS's ID registers, ID spaces, GITS_BASER tables, command
  *           queue, and the redistributors' LPI enable
  *   its-trigger  (4+ cpus) ITS commands end to end: INT raises the mapped LPI on the
- *           target cpu only; INV/INVALL, CLEAR, MOVI, DISCARD, MAPD/MAPC V=0
+ *           target cpu only; INV/INVALL, CLEAR, MOVI, MOVALL, DISCARD, MAPD/MAPC V=0
  * The GIC version comes from the device tree; the prefix names it.
  */
 #include <libcflat.h>
@@ -1196,6 +1196,35 @@ static void trigger_movi(void)
 	report_prefix_pop();
 }
 
+/*
+ * Retargeting a collection: MAPC to the new redistributor, then MOVALL moves what is
+ * pending at the old one (IHI0069 5.3.11); the LPI must then arrive at the new one only.
+ */
+static void trigger_movall(void)
+{
+	struct its_route *r = &route_b[0];
+	struct its_collection *col = its_cpu_collection(1), moved = *col;
+
+	report_prefix_push("movall");
+	moved.cpu = 3;
+	moved.rdbase = its_rdbase_of(3);
+	route_set_enabled(r, false);
+	its_send_inv(r->dev, r->event);
+	route_fire(r);
+	its_send_mapc(&moved, true);
+	its_send_movall(1, 3);
+	its_send_sync(&moved);
+	route_set_enabled(r, true);
+	reset_lpi_counts();
+	its_send_inv(r->dev, r->event);
+	report(lpi_arrived_only_on(r->lpi, 3, 1),
+	       "collection 1 moved to cpu 3 (MAPC + MOVALL): the pending LPI arrives on cpu 3 only");
+	its_send_mapc(col, true);
+	its_send_sync(col);
+	check_route(r, "collection 1 back on cpu 1:");
+	report_prefix_pop();
+}
+
 static void trigger_discard(void)
 {
 	struct its_route *r = &route_b[0];
@@ -1271,6 +1300,7 @@ static void test_its_trigger(void)
 	trigger_invall();
 	trigger_clear();
 	trigger_movi();
+	trigger_movall();
 	trigger_discard();
 	trigger_mapd_invalid();
 	trigger_mapc_invalid();
