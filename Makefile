@@ -20,7 +20,7 @@ common_cflags = -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 	-fno-strict-aliasing -fno-common -fno-tree-loop-distribute-patterns -MMD -MP
 
 libobjs = lib/printf.o lib/string.o lib/report.o lib/argv.o lib/abort.o \
-	lib/page_alloc.o lib/malloc.o lib/smp.o lib/div64.o
+	lib/page_alloc.o lib/malloc.o lib/smp.o lib/div64.o lib/migrate.o lib/migrate-tests.o
 
 # Per-arch: tests, arch_libobjs, arch_cflags, arch_ldflags, LIBARCH and the image rules.
 include $(SRCDIR)/$(TEST_DIR)/Makefile.inc
@@ -45,6 +45,7 @@ lib/libcflat.a: $(libobjs) $(arch_libobjs)
 # Sources in scripts/host/NAME.c, binaries in host/NAME of the build directory.
 host_tools = $(patsubst $(SRCDIR)/scripts/host/%.c,host/%,$(wildcard $(SRCDIR)/scripts/host/*.c))
 HOST_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11
+host_libs_migrate = -ljansson
 
 host/%: scripts/host/%.c $(wildcard $(SRCDIR)/scripts/host/*.h)
 	@mkdir -p $(dir $@)

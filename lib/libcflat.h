@@ -65,6 +65,7 @@ enum {
 void arch_puts(const char *s);
 void arch_exit(int code) __noreturn;
 int arch_backtrace(unsigned long *pcs, int max);
+int arch_getchar(void); /* console input, non-blocking: a byte, or -1 when none waits */
 
 /* Console. */
 int printf(const char *fmt, ...) __printf(1, 2);

@@ -6,6 +6,7 @@
 #define UARTDR 0x00
 #define UARTFR 0x18
 #define UARTFR_TXFF BIT(5)
+#define UARTFR_RXFE BIT(4)
 
 /* QEMU virt's UART, used until the device tree says otherwise */
 static u8 *uart_base = (u8 *)0x09000000UL;
@@ -28,4 +29,12 @@ void arch_puts(const char *s)
 			;
 		writel(*s, uart_base + UARTDR);
 	}
+}
+
+/* Console input: one byte from the receive FIFO unless it is empty. */
+int arch_getchar(void)
+{
+	if (readl(uart_base + UARTFR) & UARTFR_RXFE)
+		return -1;
+	return readl(uart_base + UARTDR) & 0xff;
 }

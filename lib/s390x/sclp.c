@@ -203,6 +203,12 @@ int sclp_read_char(void)
 	return c;
 }
 
+/* The runtime's console-input hook (lib/migrate.c uses it). */
+int arch_getchar(void)
+{
+	return sclp_read_char();
+}
+
 int sclp_wait_char(u64 usecs)
 {
 	u64 end = stckf() + usecs * TOD_PER_USEC;

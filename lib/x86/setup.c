@@ -10,6 +10,7 @@
 #define COM1 0x3f8
 #define UART_LSR 5
 #define UART_LSR_THRE 0x20
+#define UART_LSR_DR 0x01
 #define DEBUG_EXIT_PORT 0xf4
 
 /*
@@ -44,6 +45,14 @@ void arch_puts(const char *s)
 			cpu_relax();
 		outb(*s, COM1);
 	}
+}
+
+/* COM1 input: the receiver buffer, when the line status says a byte is ready. */
+int arch_getchar(void)
+{
+	if (!(inb(COM1 + UART_LSR) & UART_LSR_DR))
+		return -1;
+	return inb(COM1);
 }
 
 /* isa-debug-exit (iobase=0xf4, iosize=4) makes QEMU exit with (code << 1) | 1. */

@@ -1,0 +1,237 @@
+/*
+ * Migration tests shared by every architecture (each arch's migration.c calls
+ * migration_tests_main). Subtests, by the first argument:
+ *   selftest [N]   N (default 10) migrations; after each: a patterned buffer, a counter,
+ *                  the online CPU count, and a second CPU's ticking counter survived
+ *   skip           calls migrate_skip(): the host must accept a test that did not migrate
+ *   memory [MiB] [M]  every CPU rewrites MiB (default 64) of memory, checking each page's
+ *                  previous contents, while the host migrates continuously, until the host
+ *                  reported M (default 3) migrations; then every page is verified
+ */
+#include "libcflat.h"
+#include "migrate.h"
+
+#define CHUNK_ORDER 8 /* 1 MiB of 4 KiB pages */
+#define CHUNK_SIZE (PAGE_SIZE << CHUNK_ORDER)
+#define MAX_CHUNKS 1024
+#define TICKER_WAIT_SPINS 200000000UL
+#define MAX_PASSES 400
+
+/* What word @addr holds after pass @pass (pass 0: never written). */
+static unsigned long pattern(unsigned long addr, unsigned long pass)
+{
+	unsigned long x = addr * 0x9E3779B1UL + pass * 0x85EBCA6BUL;
+
+	return x ^ (x >> 13) ^ (pass << 7);
+}
+
+static void fill_words(unsigned long *p, size_t bytes, unsigned long pass)
+{
+	size_t i;
+
+	for (i = 0; i < bytes / sizeof(long); i++)
+		p[i] = pattern((unsigned long)&p[i], pass);
+}
+
+/* Number of words in [p, p+bytes) that do not hold pass @pass; the first one in *first. */
+static size_t bad_words(const unsigned long *p, size_t bytes, unsigned long pass, size_t *first)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < bytes / sizeof(long); i++) {
+		if (p[i] != pattern((unsigned long)&p[i], pass)) {
+			if (!bad++)
+				*first = i;
+		}
+	}
+	return bad;
+}
+
+/* ---- selftest */
+
+static volatile unsigned long ticks;
+static int ticker_stop;
+
+static void ticker(void *unused)
+{
+	while (!atomic_read(&ticker_stop))
+		ticks++;
+}
+
+/* After a migration: the ticking CPU runs on this side too. */
+static bool ticker_advances(void)
+{
+	unsigned long start = ticks, spins;
+
+	for (spins = 0; spins < TICKER_WAIT_SPINS; spins++) {
+		if (ticks != start)
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
+static int selftest(int migrations)
+{
+	size_t bytes = CHUNK_SIZE, first = 0;
+	unsigned long *buffer = alloc_pages(CHUNK_ORDER);
+	int cpus = cpus_online(), i, bad_buffer = 0, bad_counter = 0, bad_cpus = 0, bad_ticker = 0;
+	static volatile int counter;
+	bool have_ticker = nr_cpus > 1;
+
+	assert(buffer);
+	fill_words(buffer, bytes, 1);
+	if (have_ticker)
+		on_cpu_async(1, ticker, NULL);
+	for (i = 1; i <= migrations; i++) {
+		unsigned long before = ticks;
+
+		counter = i;
+		migrate();
+		if (bad_words(buffer, bytes, 1, &first)) {
+			bad_buffer++;
+			printf("INFO: after migration %d: buffer word %zu is %#lx\n", i, first,
+			       buffer[first]);
+		}
+		if (counter != i)
+			bad_counter++;
+		if (cpus_online() != cpus)
+			bad_cpus++;
+		if (have_ticker && (!ticker_advances() || ticks < before))
+			bad_ticker++;
+	}
+	atomic_set(&ticker_stop, 1);
+	if (have_ticker)
+		wait_cpus_idle();
+	report(bad_buffer == 0, "buffer pattern intact after each of %d migrations (%d bad)",
+	       migrations, bad_buffer);
+	report(bad_counter == 0, "counter intact after each migration (%d bad)", bad_counter);
+	report(bad_cpus == 0 && cpus == nr_cpus, "%d of %d CPUs online after each migration",
+	       cpus, nr_cpus);
+	if (have_ticker)
+		report(bad_ticker == 0, "cpu 1 kept counting on every destination (%d stalls)",
+		       bad_ticker);
+	else
+		report_skip("cpu 1 counting across migrations: needs smp 2");
+	return report_summary();
+}
+
+/* ---- memory under continuous migration */
+
+static struct {
+	unsigned long *chunk[MAX_CHUNKS];
+	int nr_chunks;
+	int target;  /* migrations to wait for */
+	int stop;
+	int passes[MAX_CPUS];
+	int bad_pages;
+	int reported;
+} mem;
+
+static void note_bad_page(const unsigned long *page, size_t word, unsigned long pass)
+{
+	if (atomic_inc_return(&mem.reported) <= 5)
+		printf("INFO: page %p word %zu: %#lx, expected %#lx (pass %lu)\n", page, word,
+		       page[word], pattern((unsigned long)&page[word], pass), pass);
+	atomic_inc_return(&mem.bad_pages);
+}
+
+/* Check that each page of @cpu's chunks holds pass @pass - 1, then write pass @pass. */
+static void rewrite_chunks(int cpu, int ncpus, unsigned long pass)
+{
+	size_t word = 0;
+	int c, pg;
+
+	for (c = cpu; c < mem.nr_chunks; c += ncpus) {
+		for (pg = 0; pg < (1 << CHUNK_ORDER); pg++) {
+			unsigned long *page = mem.chunk[c] + pg * (PAGE_SIZE / sizeof(long));
+
+			if (pass > 1 && bad_words(page, PAGE_SIZE, pass - 1, &word))
+				note_bad_page(page, word, pass - 1);
+			fill_words(page, PAGE_SIZE, pass);
+		}
+	}
+}
+
+static bool enough_migrations(int pass)
+{
+	return migrate_continuous_progress() >= mem.target || pass >= MAX_PASSES;
+}
+
+static void memory_worker(void *unused)
+{
+	int cpu = smp_processor_id(), ncpus = cpus_online(), pass;
+
+	for (pass = 1; !atomic_read(&mem.stop); pass++) {
+		rewrite_chunks(cpu, ncpus, pass);
+		mem.passes[cpu] = pass;
+		if (cpu == 0 && enough_migrations(pass))
+			atomic_set(&mem.stop, 1);
+	}
+}
+
+static void verify_all_pages(void)
+{
+	int ncpus = cpus_online(), c, pg;
+	size_t word = 0;
+
+	for (c = 0; c < mem.nr_chunks; c++) {
+		unsigned long pass = mem.passes[c % ncpus];
+
+		for (pg = 0; pg < (1 << CHUNK_ORDER); pg++) {
+			unsigned long *page = mem.chunk[c] + pg * (PAGE_SIZE / sizeof(long));
+
+			if (bad_words(page, PAGE_SIZE, pass, &word))
+				note_bad_page(page, word, pass);
+		}
+	}
+}
+
+static int memory_test(int mib, int target)
+{
+	int cpu, migrations;
+
+	assert(mib > 0 && mib <= MAX_CHUNKS);
+	for (mem.nr_chunks = 0; mem.nr_chunks < mib; mem.nr_chunks++) {
+		mem.chunk[mem.nr_chunks] = alloc_pages(CHUNK_ORDER);
+		assert_msg(mem.chunk[mem.nr_chunks], "only %d MiB free", mem.nr_chunks);
+	}
+	mem.target = target;
+	report_info("%d CPUs rewrite %d MiB until %d migrations (%s)", cpus_online(), mib, target,
+		    migrate_mode() ? migrate_mode() : "no host");
+	migrate_begin_continuous();
+	for (cpu = 1; cpu < nr_cpus; cpu++)
+		if (cpu_is_online(cpu))
+			on_cpu_async(cpu, memory_worker, NULL);
+	memory_worker(NULL);
+	wait_cpus_idle();
+	migrations = migrate_end_continuous();
+	verify_all_pages();
+	report_info("%d migrations, %d passes on cpu 0", migrations, mem.passes[0]);
+	report(migrations >= 1, "migrations while writing: %d", migrations);
+	report(mem.bad_pages == 0, "bad pages: %d", mem.bad_pages);
+	return report_summary();
+}
+
+static int arg_number(int argc, char **argv, int i, int dflt)
+{
+	return argc > i ? (int)strtol(argv[i], NULL, 0) : dflt;
+}
+
+int migration_tests_main(int argc, char **argv)
+{
+	const char *which = argc > 1 ? argv[1] : "selftest";
+
+	report_prefix_push(which);
+	if (!strcmp(which, "selftest"))
+		return selftest(arg_number(argc, argv, 2, 10));
+	if (!strcmp(which, "skip")) {
+		migrate_skip();
+		report_pass("migrate_skip() told the host");
+		return report_summary();
+	}
+	if (!strcmp(which, "memory"))
+		return memory_test(arg_number(argc, argv, 2, 64), arg_number(argc, argv, 3, 3));
+	report_fail("unknown subtest '%s' (selftest, skip, memory)", which);
+	return report_summary();
+}
