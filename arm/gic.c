@@ -918,15 +918,26 @@ static void check_id_spaces(void)
 	       its.itt_entry_size);
 }
 
-static void check_table_fields_read_only(const struct its_table *t, const char *name)
+/*
+ * Type and Entry_Size are read-only (IHI0069 12.19.1). Checked before the ITS is
+ * enabled: writing GITS_BASER<n> while it is enabled is UNPREDICTABLE.
+ */
+static void check_baser_fields_read_only(void)
 {
-	void *reg = its.base + GITS_BASER(t->index);
-	u64 before = readq(reg);
+	int n;
 
-	writeq(before ^ GITS_BASER_RO_MASK, reg);
-	report((readq(reg) & GITS_BASER_RO_MASK) == (before & GITS_BASER_RO_MASK),
-	       "%s: Type and Entry_Size are read-only", name);
-	writeq(before, reg);
+	for (n = 0; n < GITS_NR_BASERS; n++) {
+		void *reg = its.base + GITS_BASER(n);
+		u64 before = readq(reg);
+
+		if (!GITS_BASER_TYPE(before))
+			continue;
+		writeq(before ^ GITS_BASER_RO_MASK, reg);
+		report((readq(reg) & GITS_BASER_RO_MASK) == (before & GITS_BASER_RO_MASK),
+		       "GITS_BASER%d (type %u): Type and Entry_Size are read-only", n,
+		       GITS_BASER_TYPE(before));
+		writeq(before, reg);
+	}
 }
 
 static void check_table(const struct its_table *t, const char *name, unsigned int min_entry)
@@ -948,17 +959,16 @@ static void check_table(const struct its_table *t, const char *name, unsigned in
 	       "reads back Valid and the table's address");
 	report((t->baser & GITS_BASER_SIZE_MASK) == t->nr_pages - 1, "reads back Size");
 	report(!(t->baser & GITS_BASER_INDIRECT), "flat (Indirect reads 0)");
-	check_table_fields_read_only(t, "GITS_BASER");
 	report_prefix_pop();
 }
 
 static void check_baser_tables(void)
 {
-	/* a device entry points at an ITT (address bits [51:8]) and holds its size */
-	check_table(&its.device_table, "device table", 6);
+	/* a device entry holds an ITT address [51:8], its size (5 bits) and a valid bit */
+	check_table(&its.device_table, "device table", 7);
 	if (its.collection_table.index >= 0)
-		/* a collection entry holds a target: an address [51:16] or a processor number */
-		check_table(&its.collection_table, "collection table", its.pta ? 5 : 2);
+		/* a collection entry: a valid bit and an address [51:16] or a processor number */
+		check_table(&its.collection_table, "collection table", its.pta ? 5 : 3);
 	else
 		report(GITS_TYPER_HCC(its.typer) >= nr_cpus,
 		       "no collection table: HCC (%u) covers our %d collections",
@@ -1042,6 +1052,8 @@ static void test_its_introspection(void)
 	check_read_only(its.base + GITS_IIDR, "GITS_IIDR");
 	check_read_only64(its.base + GITS_TYPER, "GITS_TYPER");
 	check_id_spaces();
+	if (!its_is_enabled())
+		check_baser_fields_read_only();
 	if (!its_ready())
 		return;
 	check_baser_tables();
