@@ -10,11 +10,18 @@
  *           queue, and the redistributors' LPI enable
  *   its-trigger  (4+ cpus) ITS commands end to end: INT raises the mapped LPI on the
  *           target cpu only; INV/INVALL, CLEAR, MOVI, MOVALL, DISCARD, MAPD/MAPC V=0
+ *   its-migration  (4+ cpus, under the migration harness) mappings made before a
+ *           migration deliver the same LPIs to the same cpus after it
+ *   its-pending-migration  LPIs left pending (disabled) on two cpus across a
+ *           migration are all delivered, once, after it
+ *   its-migrate-unmapped-collection  a collection left unmapped across a migration
+ *           can be mapped afterwards and routes its LPIs
  * The GIC version comes from the device tree; the prefix names it.
  */
 #include <libcflat.h>
 #include "gic.h"
 #include "gic-v3-its.h"
+#include "migrate.h"
 #include "io.h"
 #include "processor.h"
 #include "sysreg.h"
@@ -1320,6 +1327,185 @@ static void test_its_trigger(void)
 	on_cpus(irqs_off, NULL);
 }
 
+/* ---- its migration tests (group migration: run under the migration harness) ---- */
+
+static void check_all_routes(const char *when)
+{
+	int n;
+
+	for (n = 0; n < NR_A_EVENTS; n++)
+		check_route(&route_a[n], when);
+	check_route(&route_b[0], when);
+	check_route(&route_b[1], when);
+	if (have_mapi)
+		check_route(&route_c, when);
+}
+
+/* Device and collection mappings made before migration still route after it. */
+static void test_its_migration(void)
+{
+	if (nr_cpus < 4) {
+		report_skip("needs 4 cpus, have %d", nr_cpus);
+		migrate_skip();
+		return;
+	}
+	if (!its_ready()) {
+		migrate_skip();
+		return;
+	}
+	report(setup_routes(), "MAPD/MAPTI/MAPI of all routes completed");
+	on_cpus(irqs_on, NULL);
+	check_all_routes("before migration:");
+	migrate();
+	check_all_routes("after migration:");
+	report_no_stray_interrupts();
+	on_cpus(irqs_off, NULL);
+}
+
+#define PENDING_DEV_ID		12
+#define NR_PENDING_LPIS		64
+#define PENDING_LPI(n)		(GIC_FIRST_LPI + 256 + (n))
+
+static struct its_route pending_route[NR_PENDING_LPIS];
+
+/* Even events to @cpu0, odd ones to @cpu1; all LPIs disabled in the property table. */
+static bool map_pending_routes(int cpu0, int cpu1)
+{
+	struct its_device *dev = its_create_device(PENDING_DEV_ID, NR_PENDING_LPIS);
+	bool ok = its_send_mapd(dev, true);
+	int n;
+
+	for (n = 0; n < NR_PENDING_LPIS; n++) {
+		struct its_route *r = &pending_route[n];
+
+		*r = (struct its_route){ dev, n, PENDING_LPI(n), n % 2 ? cpu1 : cpu0 };
+		ok &= its_send_mapti(dev, n, r->lpi, its_cpu_collection(r->cpu));
+		route_set_enabled(r, false);
+	}
+	return ok && its_send_invall(its_cpu_collection(cpu0)) &&
+	       its_send_invall(its_cpu_collection(cpu1));
+}
+
+static bool fire_all_pending_routes(int cpu0, int cpu1)
+{
+	bool ok = true;
+	int n;
+
+	for (n = 0; n < NR_PENDING_LPIS; n++)
+		ok &= its_send_int(pending_route[n].dev, n);
+	return ok && its_send_sync(its_cpu_collection(cpu0)) &&
+	       its_send_sync(its_cpu_collection(cpu1));
+}
+
+static int pending_routes_taken(void)
+{
+	int n, sum = 0;
+
+	for (n = 0; n < NR_PENDING_LPIS; n++)
+		sum += lpi_count_all(pending_route[n].lpi);
+	return sum;
+}
+
+static bool pending_routes_each_once_on_target(void)
+{
+	u64 deadline = now_ms() + LPI_WAIT_MS;
+	bool ok = true;
+	int n;
+
+	for (n = 0; n < NR_PENDING_LPIS; n++) {
+		struct its_route *r = &pending_route[n];
+
+		wait_for_count_until(&lpi_hits[r->cpu][r->lpi - GIC_FIRST_LPI], 1, deadline);
+	}
+	wait_ms(50);
+	for (n = 0; n < NR_PENDING_LPIS; n++) {
+		struct its_route *r = &pending_route[n];
+
+		if (lpi_count(r->cpu, r->lpi) != 1 || lpi_count_all(r->lpi) != 1) {
+			report_info("LPI %u: %d on cpu %d, %d in all", r->lpi,
+				    lpi_count(r->cpu, r->lpi), r->cpu, lpi_count_all(r->lpi));
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* LPIs made pending while disabled stay pending across migration. */
+static void test_its_pending_migration(void)
+{
+	int cpu0 = nr_cpus - 2, cpu1 = nr_cpus - 1, n;
+
+	if (nr_cpus < 4) {
+		report_skip("needs 4 cpus, have %d", nr_cpus);
+		migrate_skip();
+		return;
+	}
+	if (!its_ready()) {
+		migrate_skip();
+		return;
+	}
+	report(map_pending_routes(cpu0, cpu1), "%d LPIs mapped to cpus %d and %d, disabled",
+	       NR_PENDING_LPIS, cpu0, cpu1);
+	on_cpus(irqs_on, NULL);
+	reset_lpi_counts();
+	report(fire_all_pending_routes(cpu0, cpu1), "INT for all %d events completed",
+	       NR_PENDING_LPIS);
+	wait_ms(LPI_QUIET_MS);
+	report(pending_routes_taken() == 0, "before migration: none delivered while disabled");
+	migrate();
+	for (n = 0; n < NR_PENDING_LPIS; n++)
+		route_set_enabled(&pending_route[n], true);
+	its_send_invall(its_cpu_collection(cpu0));
+	its_send_invall(its_cpu_collection(cpu1));
+	report(pending_routes_each_once_on_target(),
+	       "after migration, enabled + INVALL: all %d pending LPIs delivered once, on their cpu",
+	       NR_PENDING_LPIS);
+	report_no_stray_interrupts();
+	on_cpus(irqs_off, NULL);
+}
+
+#define LATE_DEV_ID	14
+#define LATE_LPI	(GIC_FIRST_LPI + 400)
+
+/* A collection mapped only after migration (its events mapped before) works. */
+static void test_its_migrate_unmapped_collection(void)
+{
+	int target = nr_cpus - 1;
+	struct its_collection *late;
+	struct its_route r;
+	bool ok;
+
+	if (nr_cpus < 4) {
+		report_skip("needs 4 cpus, have %d", nr_cpus);
+		migrate_skip();
+		return;
+	}
+	if (!its_ready()) {
+		migrate_skip();
+		return;
+	}
+	late = its_create_collection(nr_cpus + 1, target);
+	r = (struct its_route){ its_create_device(LATE_DEV_ID, 4), 3, LATE_LPI, target };
+	ok = its_send_mapd(r.dev, true) && its_send_mapti(r.dev, r.event, r.lpi, late);
+	its_lpi_configure(r.lpi, LPI_PROP_DEFAULT_PRIO, true);
+	report(ok && its_send_inv(r.dev, r.event), "event mapped to unmapped collection %u",
+	       late->id);
+	on_cpus(irqs_on, NULL);
+	reset_lpi_counts();
+	its_send_int(r.dev, r.event);
+	its_send_sync(its_cpu_collection(target));
+	report(lpi_silent(r.lpi), "before migration: INT raises nothing");
+	migrate();
+	report(its_send_mapc(late, true) && its_send_sync(late),
+	       "after migration: MAPC of collection %u completed", late->id);
+	reset_lpi_counts();
+	report(its_send_int(r.dev, r.event) && its_send_sync(late) &&
+	       lpi_arrived_only_on(r.lpi, target, 1),
+	       "after migration: INT raises LPI %u on cpu %d only", r.lpi, target);
+	report_no_stray_interrupts();
+	on_cpus(irqs_off, NULL);
+}
+
 /* ----------------------------------------------------------------- main */
 
 static void check_reset_values(const struct gic_info *info)
@@ -1332,7 +1518,8 @@ static void check_reset_values(const struct gic_info *info)
 
 static void usage(void)
 {
-	printf("usage: gic.flat {ipi|active|mmio|its-introspection|its-trigger} "
+	printf("usage: gic.flat {ipi|active|mmio|its-introspection|its-trigger|its-migration|\n"
+	       "its-pending-migration|its-migrate-unmapped-collection} "
 	       "[2|3: the GIC version the DT must describe]\n");
 	abort();
 }
@@ -1367,6 +1554,12 @@ int main(int argc, char **argv, char **envp)
 		test_its_introspection();
 	else if (!strcmp(argv[1], "its-trigger"))
 		test_its_trigger();
+	else if (!strcmp(argv[1], "its-migration"))
+		test_its_migration();
+	else if (!strcmp(argv[1], "its-pending-migration"))
+		test_its_pending_migration();
+	else if (!strcmp(argv[1], "its-migrate-unmapped-collection"))
+		test_its_migrate_unmapped_collection();
 	else
 		usage();
 	return report_summary();
