@@ -260,13 +260,13 @@ void dump_ex_regs(struct ex_regs *r)
 	       r->vector, exception_name(r->vector), r->error_code);
 	printf("ip=%#lx cs=%#lx flags=%#lx sp=%#lx\n", r->ip, r->cs, r->flags, ex_regs_sp(r));
 #ifdef __x86_64__
-	printf("rax=%#018lx rbx=%#018lx rcx=%#018lx rdx=%#018lx\n", r->ax, r->bx, r->cx, r->dx);
-	printf("rsi=%#018lx rdi=%#018lx rbp=%#018lx  r8=%#018lx\n", r->si, r->di, r->bp, r->r8);
-	printf(" r9=%#018lx r10=%#018lx r11=%#018lx r12=%#018lx\n", r->r9, r->r10, r->r11, r->r12);
-	printf("r13=%#018lx r14=%#018lx r15=%#018lx\n", r->r13, r->r14, r->r15);
+	printf("rax=%016lx rbx=%016lx rcx=%016lx rdx=%016lx\n", r->ax, r->bx, r->cx, r->dx);
+	printf("rsi=%016lx rdi=%016lx rbp=%016lx  r8=%016lx\n", r->si, r->di, r->bp, r->r8);
+	printf(" r9=%016lx r10=%016lx r11=%016lx r12=%016lx\n", r->r9, r->r10, r->r11, r->r12);
+	printf("r13=%016lx r14=%016lx r15=%016lx\n", r->r13, r->r14, r->r15);
 #else
-	printf("eax=%#010lx ebx=%#010lx ecx=%#010lx edx=%#010lx\n", r->ax, r->bx, r->cx, r->dx);
-	printf("esi=%#010lx edi=%#010lx ebp=%#010lx\n", r->si, r->di, r->bp);
+	printf("eax=%08lx ebx=%08lx ecx=%08lx edx=%08lx\n", r->ax, r->bx, r->cx, r->dx);
+	printf("esi=%08lx edi=%08lx ebp=%08lx\n", r->si, r->di, r->bp);
 #endif
 	printf("cr0=%#lx cr2=%#lx cr3=%#lx cr4=%#lx\n", read_cr0(), read_cr2(), read_cr3(),
 	       read_cr4());
