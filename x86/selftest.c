@@ -155,6 +155,45 @@ static void check_vectors(void)
 	report_prefix_pop();
 }
 
+static volatile unsigned long df_resume;
+static volatile bool df_seen, df_on_ist;
+static volatile unsigned long df_error_code;
+
+static void recover_double_fault(struct ex_regs *regs)
+{
+	asm volatile("lidt %0" : : "m"(idt_descr));
+	df_seen = true;
+	df_on_ist = on_ist_stack(regs);
+	df_error_code = regs->error_code;
+	regs->ip = df_resume; /* #DF is an abort: continue at a known place (SDM 6.15) */
+}
+
+/*
+ * A #GP whose IDT gate lies past the IDT limit raises #GP while delivering #GP, which
+ * escalates to #DF (SDM table 6-5); #DF's gate (vector 8) is still inside the limit.
+ */
+static void check_double_fault(void)
+{
+	struct descriptor_ptr small = { .limit = (DF_VECTOR + 1) * (idt_descr.limit + 1) / 256 - 1,
+					.base = idt_descr.base };
+	ex_handler_t old = handle_exception(DF_VECTOR, recover_double_fault);
+
+	report_prefix_push("doublefault");
+	df_seen = false;
+	asm volatile("movl $1f, %[resume]\n\t"
+		     "lidt %[small]\n\t"
+		     "mov %[bad], %%fs\n"
+		     "1:"
+		     : [resume] "=m"(df_resume) : [small] "m"(small), [bad] "r"((u16)0xfff8) : "memory");
+	handle_exception(DF_VECTOR, old);
+	report(df_seen, "#GP without an IDT gate escalates to #DF");
+	report(df_error_code == 0, "#DF error code is 0 (%#lx)", df_error_code);
+#ifdef __x86_64__
+	report(df_on_ist, "#DF ran on the IST stack");
+#endif
+	report_prefix_pop();
+}
+
 /* A virtual address nothing maps: x86_64 above the 4 GiB identity map, i386 a hole. */
 #ifdef __x86_64__
 #define TEST_VA ((u8 *)0x4000000000UL) /* 256 GiB */
@@ -241,6 +280,8 @@ int main(int argc, char **argv, char **envp)
 		report_prefix_pop();
 	} else if (!strcmp(what, "vectors")) {
 		check_vectors();
+	} else if (!strcmp(what, "doublefault")) {
+		check_double_fault();
 	} else if (!strcmp(what, "breakpoint")) {
 		check_breakpoint();
 	} else if (!strcmp(what, "pagefault")) {
@@ -250,7 +291,7 @@ int main(int argc, char **argv, char **envp)
 		asm volatile("ud2");
 		report_fail("survived an unhandled #UD");
 	} else {
-		printf("usage: selftest args|vectors|breakpoint|pagefault|unexpected\n");
+		printf("usage: selftest args|vectors|doublefault|breakpoint|pagefault|unexpected\n");
 		report_skip("no sub-test named '%s'", what);
 	}
 	return report_summary();

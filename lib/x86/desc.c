@@ -89,6 +89,7 @@ struct descriptor_ptr idt_descr = {
 };
 
 struct x86_cpu x86_cpus[MAX_CPUS];
+unsigned long x86_ram_top = 0x100000000ULL - 1; /* set from fw_cfg at boot */
 static struct tss tss[MAX_CPUS] __aligned(128);
 static u8 ist_stacks[MAX_CPUS][IST_STACK_SIZE] __aligned(16);
 static ex_handler_t handlers[256];
@@ -191,6 +192,13 @@ void x86_setup_cpu(int cpu)
 	asm volatile("ltr %w0" : : "r"(TSS_SEL(cpu)));
 }
 
+bool on_ist_stack(const void *p)
+{
+	const u8 *stack = ist_stacks[smp_processor_id()];
+
+	return (const u8 *)p >= stack && (const u8 *)p < stack + IST_STACK_SIZE;
+}
+
 int smp_processor_id(void)
 {
 	return this_cpu()->id;
@@ -230,17 +238,24 @@ static bool apply_fixup(struct ex_regs *regs)
 	return false;
 }
 
+/* A frame the walk may read: aligned, in RAM (identity mapped), above the previous one. */
+static bool frame_ok(unsigned long *frame, unsigned long *prev)
+{
+	unsigned long a = (unsigned long)frame;
+
+	return a > (unsigned long)prev && IS_ALIGNED(a, sizeof(long)) && a >= 0x1000 &&
+	       a + 2 * sizeof(long) <= x86_ram_top;
+}
+
 static int backtrace_from(unsigned long bp, unsigned long *pcs, int max)
 {
-	unsigned long *frame = (unsigned long *)bp;
+	unsigned long *frame = (unsigned long *)bp, *prev = NULL;
 	int n = 0;
 
 	/* Frame pointers: [bp] = caller's bp, [bp + word] = return address. */
-	while (frame && n < max && IS_ALIGNED((unsigned long)frame, sizeof(long)) &&
-	       (unsigned long)frame >= 0x1000) {
-		if (!frame[1])
-			break;
+	while (n < max && frame_ok(frame, prev) && frame[1]) {
 		pcs[n++] = frame[1];
+		prev = frame;
 		frame = (unsigned long *)frame[0];
 	}
 	return n;
@@ -280,6 +295,8 @@ void dump_ex_regs(struct ex_regs *r)
 void do_exception(struct ex_regs *regs)
 {
 	ex_handler_t fn = READ_ONCE(handlers[regs->vector]);
+	static int dumping[MAX_CPUS];
+	int cpu = smp_processor_id();
 
 	if (fn) {
 		fn(regs);
@@ -287,6 +304,12 @@ void do_exception(struct ex_regs *regs)
 	}
 	if (apply_fixup(regs))
 		return;
+	if (dumping[cpu]++) {
+		/* Faulted while reporting a fault: say so and stop, never loop. */
+		printf("cpu %d: exception %lu (%s) at ip=%#lx while dumping an earlier one\n", cpu,
+		       regs->vector, exception_name(regs->vector), regs->ip);
+		exit(EXIT_ABORT);
+	}
 	dump_ex_regs(regs);
 	exit(EXIT_ABORT);
 }

@@ -117,6 +117,7 @@ struct x86_cpu {
 	struct caught_exception caught;
 };
 extern struct x86_cpu x86_cpus[MAX_CPUS];
+extern unsigned long x86_ram_top; /* end of RAM below 4 GiB, identity mapped */
 
 static inline struct x86_cpu *this_cpu(void)
 {
@@ -194,6 +195,9 @@ struct descriptor_ptr {
 } __packed;
 extern u64 gdt[];
 extern struct descriptor_ptr gdt_descr, idt_descr;
+
+/* Whether @p is on this CPU's IST stack (x86_64: NMI, #DF and #MC arrive there). */
+bool on_ist_stack(const void *p);
 
 /* Load the GDT, this CPU's TSS (with its IST stack) and the IDT on the calling CPU. */
 void x86_setup_cpu(int cpu);

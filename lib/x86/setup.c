@@ -124,7 +124,8 @@ static void setup_memory(void)
 		printf("boot: no fw_cfg RAM size, assuming 64 MiB\n");
 		ram = 64 * SZ_1M;
 	}
-	top = MIN(ram, (u64)LOW_RAM_LIMIT) - FIRMWARE_RESERVE;
+	x86_ram_top = MIN(ram, (u64)LOW_RAM_LIMIT);
+	top = x86_ram_top - FIRMWARE_RESERVE;
 	page_alloc_init((phys_addr_t)_end, top);
 }
 
