@@ -16,7 +16,8 @@ Runs the tests of \$TEST_DIR/unittests.cfg (run it from a build directory).
   -a         all tests, including those in group nodefault
   -h         this help
 Named tests run even when in group nodefault.
-Environment: ACCEL=kvm|tcg, QEMU=binary, UNITTESTS_CFG=file, TIMEOUT_SCALE=factor.
+Environment: ACCEL=kvm|tcg, QEMU=binary, UNITTESTS_CFG=file, TIMEOUT_SCALE=factor,
+MIGRATION_MODE=precopy|postcopy (tests in group migration run under host/migrate).
 Logs: logs/<test>.log (the QEMU command line, then all of QEMU's output).
 EOF
 }
@@ -225,6 +226,17 @@ precheck() {
 }
 
 # start TEST: run it in the background, logging to logs/TEST.log (line 1: the command).
+# migration_env TEST: REPLY=yes for a test in group migration (it runs under host/migrate),
+# else no; migration_mode = its cfg migration_mode, else $MIGRATION_MODE, else precopy.
+migration_env() {
+	REPLY=no
+	migration_mode=${MIGRATION_MODE:-precopy}
+	if [[ ${CFG_GROUPS[$1]} == *" migration "* ]]; then
+		REPLY=yes
+		migration_mode=${CFG_MIGMODE[$1]:-$migration_mode}
+	fi
+}
+
 start() {
 	local t=$1 log=logs/$1.log
 	local -a args
@@ -233,7 +245,9 @@ start() {
 	[ -z "${CFG_ARGS[$t]:-}" ] || args+=(-append "${CFG_ARGS[$t]}")
 	run_build_cmd "${args[@]}"
 	run_print_cmd >"$log"
-	TIMEOUT=$((CFG_TIMEOUT[$t] * timeout_scale)) run_qemu >>"$log" 2>&1 </dev/null &
+	migration_env "$t"
+	TIMEOUT=$((CFG_TIMEOUT[$t] * timeout_scale)) MIGRATION=$REPLY MIGRATION_MODE=$migration_mode \
+		run_qemu >>"$log" 2>&1 </dev/null &
 	running[$!]=$t
 }
 

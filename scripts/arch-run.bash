@@ -111,15 +111,20 @@ run_print_cmd() {
 }
 
 # run_qemu: run RUN_CMD under the supervisor; replaces this shell (exec).
-# Hook for migration (issue #5): MIGRATION=yes will hand RUN_CMD to a host helper
-# (scripts/host/) that starts a source and a destination QEMU and drives QMP instead.
+# MIGRATION=yes: the supervisor runs host/migrate (scripts/host/migrate.c), which starts
+# RUN_CMD as the source and a destination after each migration the guest asks for;
+# MIGRATION_MODE=precopy|postcopy picks how (docs/HACKING.md, "Migration").
 run_qemu() {
 	local -a sup=("$SUPERVISE")
 	[ -z "${TIMEOUT:-}" ] || sup+=(-t "$TIMEOUT")
 	[ -z "${RUNNER_PID:-}" ] || sup+=(-w "$RUNNER_PID" -S)
 	if [ "${MIGRATION:-no}" = yes ]; then
-		echo "${0##*/}: MIGRATION=yes is not supported yet" >&2
-		exit 125
+		if [ ! -x "$BUILD_DIR/host/migrate" ]; then
+			echo "MIGRATION-ERROR: $BUILD_DIR/host/migrate is not built (make; needs libjansson-dev)" >&2
+			exit 125
+		fi
+		export MIGRATION_MODE="${MIGRATION_MODE:-precopy}"
+		exec "${sup[@]}" -- "$BUILD_DIR/host/migrate" -- "${RUN_CMD[@]}"
 	fi
 	exec "${sup[@]}" -- "${RUN_CMD[@]}"
 }

@@ -11,15 +11,18 @@
 #   accel = kvm            run only under this accelerator, else SKIP
 #   arch = x86_64          run only for this ARCH (x86_64 i386 arm64 s390x), else SKIP
 #   check = PATH=VALUE...  run only when each host file PATH reads VALUE, else SKIP
+#   migration_mode = postcopy  for a test in group migration: how host/migrate migrates
+#                          (precopy or postcopy; default: $MIGRATION_MODE, else precopy)
 #
 # '#' starts a comment only at the beginning of a line (after blanks).
 
-CFG_KEYS=" file smp test_args qemu_params groups timeout accel arch check "
+CFG_KEYS=" file smp test_args qemu_params groups timeout accel arch check migration_mode "
 CFG_DEFAULT_TIMEOUT=90
 
 declare -a CFG_TESTS=()
 declare -A CFG_FILE=() CFG_SMP=() CFG_ARGS=() CFG_QPARAMS=() CFG_GROUPS=() CFG_TIMEOUT=()
 declare -A CFG_ACCEL=() CFG_ARCH=() CFG_CHECK=() CFG_LINE=() CFG_ALL_GROUPS=()
+declare -A CFG_MIGMODE=()
 
 # cfg_error LINE MESSAGE: report a malformed cfg ($cfg_file) and fail.
 cfg_error() {
@@ -171,6 +174,15 @@ cfg_parse() {
 			x86_64 | i386 | arm64 | s390x) CFG_ARCH[$cfg_section]=$value ;;
 			*)
 				cfg_error "$n" "bad arch '$value' in [$cfg_section] (x86_64, i386, arm64 or s390x)"
+				return 1
+				;;
+			esac
+			;;
+		migration_mode)
+			case $value in
+			precopy | postcopy) CFG_MIGMODE[$cfg_section]=$value ;;
+			*)
+				cfg_error "$n" "bad migration_mode '$value' in [$cfg_section] (precopy or postcopy)"
 				return 1
 				;;
 			esac

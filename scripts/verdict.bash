@@ -29,6 +29,7 @@ verdict() {
 	local log=$1 timeout=$2 line i w n
 	local exit=-1 signal=0 timed_out=0 stopped=0 out_bytes=0 err_bytes=0
 	local have_exit=0 code=-1 last_skip='' before_exit='' first_err='' first_any=''
+	local migration_error=''
 	local -a lines=() words=()
 	v_tests=-1 v_fail=0 v_xfail=0 v_kfail=0 v_skipped=0
 	V_RESULT=FAIL V_REASON='' V_CMD='' V_SUBS=()
@@ -80,7 +81,11 @@ verdict() {
 				have_exit=1 code=$((10#${BASH_REMATCH[1]}))
 			fi
 			;;
-		'' | backtrace:* | INFO:* | 'supervise: '*) ;;
+		MIGRATION-ERROR:*)
+			# host/migrate's reason (docs/HACKING.md, "Migration"): the verdict
+			[ -n "$migration_error" ] || migration_error=${line#MIGRATION-ERROR: }
+			;;
+		'' | backtrace:* | INFO:* | 'supervise: '* | 'MIGRATE: '* | 'migrate: '*) ;;
 		*)
 			[ "$have_exit" = 1 ] || before_exit=$line
 			[ -n "$first_any" ] || first_any=$line
@@ -103,6 +108,11 @@ verdict() {
 	fi
 	if [ "$timed_out" = 1 ]; then
 		V_REASON="timeout after $timeout s"
+		return 0
+	fi
+	if [ -n "$migration_error" ]; then
+		V_REASON="migration: $migration_error"
+		[ ${#V_REASON} -le 160 ] || V_REASON="${V_REASON:0:157}..."
 		return 0
 	fi
 	if [ "$have_exit" = 0 ]; then
