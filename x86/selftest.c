@@ -6,20 +6,36 @@
 #include "desc.h"
 #include "processor.h"
 #include "vm.h"
+#include "fwcfg.h"
 
 static void check_args(int argc, char **argv)
 {
-	/* unittests.cfg: test_args = args one two=2 "three four" */
+	/* unittests.cfg: test_args = args one TWO=2 "three four" */
 	report(argc == 5, "argc is 5 (got %d)", argc);
 	if (argc != 5)
 		return;
 	report(!strcmp(argv[1], "args") && !strcmp(argv[2], "one"), "plain words");
-	report(!strcmp(argv[3], "two=2"), "KEY=VALUE after the first word stays in argv");
+	report(!strcmp(argv[3], "TWO=2"), "KEY=VALUE after the first word stays in argv");
 	report(!strcmp(argv[4], "three four"), "quotes group words");
 	report(argv[5] == NULL, "argv[argc] is NULL");
-	report(getenv("two") == NULL, "argv words are not in the environment");
+	report(getenv("TWO") == NULL, "and is not in the environment");
 	report(qemu_accel() != NULL, "QEMU_ACCEL came through the environment (%s)",
 	       qemu_accel() ? qemu_accel() : "none");
+}
+
+/* test_args = setup <cpus> <MiB>: what fw_cfg reports must match smp and -m. */
+static void check_setup(int argc, char **argv)
+{
+	long cpus = argc > 2 ? atol(argv[2]) : 0, mib = argc > 3 ? atol(argv[3]) : 0;
+	size_t free_mib = page_alloc_free_count() * PAGE_SIZE / SZ_1M;
+
+	report(fwcfg_present(), "fw_cfg signature is QEMU");
+	report(fwcfg_nr_cpus() == cpus, "fw_cfg: %d CPUs (want %ld)", fwcfg_nr_cpus(), cpus);
+	report(fwcfg_ram_size() == (u64)mib * SZ_1M, "fw_cfg: %llu MiB RAM (want %ld)",
+	       (unsigned long long)(fwcfg_ram_size() / SZ_1M), mib);
+	/* all RAM but the first MiB, the image and the 4 MiB left to firmware */
+	report(free_mib > mib - 8 && free_mib < mib, "page allocator holds %zu MiB", free_mib);
+	report(smp_processor_id() == 0, "boot CPU is cpu 0");
 }
 
 static int divide(unsigned int num, unsigned int den)
@@ -274,7 +290,11 @@ int main(int argc, char **argv, char **envp)
 	const char *what = argc > 1 ? argv[1] : "";
 
 	report_prefix_push("selftest");
-	if (!strcmp(what, "args")) {
+	if (!strcmp(what, "setup")) {
+		report_prefix_push("setup");
+		check_setup(argc, argv);
+		report_prefix_pop();
+	} else if (!strcmp(what, "args")) {
 		report_prefix_push("args");
 		check_args(argc, argv);
 		report_prefix_pop();
@@ -291,7 +311,7 @@ int main(int argc, char **argv, char **envp)
 		asm volatile("ud2");
 		report_fail("survived an unhandled #UD");
 	} else {
-		printf("usage: selftest args|vectors|doublefault|breakpoint|pagefault|unexpected\n");
+		printf("usage: selftest setup|args|vectors|doublefault|breakpoint|pagefault|unexpected\n");
 		report_skip("no sub-test named '%s'", what);
 	}
 	return report_summary();
