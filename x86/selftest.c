@@ -8,6 +8,14 @@
 #include "vm.h"
 #include "fwcfg.h"
 
+#ifdef __x86_64__
+#define MOV_PTR "movq" /* imm32 sign-extended: the image is below 2 GiB */
+#define SP_REG "rsp"
+#else
+#define MOV_PTR "movl"
+#define SP_REG "esp"
+#endif
+
 static void check_args(int argc, char **argv)
 {
 	/* unittests.cfg: test_args = args one TWO=2 "three four" */
@@ -196,7 +204,7 @@ static void check_double_fault(void)
 
 	report_prefix_push("doublefault");
 	df_seen = false;
-	asm volatile("movl $1f, %[resume]\n\t"
+	asm volatile(MOV_PTR " $1f, %[resume]\n\t"
 		     "lidt %[small]\n\t"
 		     "mov %[bad], %%fs\n"
 		     "1:"
@@ -268,6 +276,61 @@ static void check_not_present(void)
 	       "error code: not present, write (%#x)", exc_error_code());
 }
 
+static volatile unsigned long nx_resume;
+static volatile u32 nx_error_code;
+static volatile unsigned long nx_cr2;
+static volatile int nx_faults;
+
+/* The fetch fault reports the target page as IP, which no fixup entry names: go to nx_resume. */
+static void recover_fetch_fault(struct ex_regs *regs)
+{
+	if (regs->ip != (unsigned long)TEST_VA) {
+		dump_ex_regs(regs);
+		exit(EXIT_ABORT);
+	}
+	nx_faults++;
+	nx_error_code = regs->error_code;
+	nx_cr2 = read_cr2();
+	regs->ip = nx_resume;
+}
+
+/* Calls the RET at TEST_VA; on a fault the resume path drops the pushed return address. */
+static void call_test_page(void)
+{
+	ex_handler_t old = handle_exception(PF_VECTOR, recover_fetch_fault);
+
+	asm volatile(MOV_PTR " $2f, %[resume]\n\t"
+		     "call *%[target]\n\t"
+		     "jmp 1f\n"
+		     "2:\tadd %[word], %%" SP_REG "\n"
+		     "1:"
+		     : [resume] "=m"(nx_resume)
+		     : [target] "r"(TEST_VA), [word] "i"(sizeof(long))
+		     : "memory", "cc");
+	handle_exception(PF_VECTOR, old);
+}
+
+static void check_no_execute(u8 *code)
+{
+	if (!cpu_has_nx()) {
+		report_skip("NX: not in CPUID");
+		return;
+	}
+	code[0] = 0xc3; /* ret */
+	vm_map_page(TEST_VA, (phys_addr_t)code, 0);
+	nx_faults = 0;
+	call_test_page();
+	report(nx_faults == 0, "a page without NX executes");
+	vm_change_flags(TEST_VA, PT_NX, 0);
+	call_test_page();
+	report(nx_faults == 1, "with NX set, executing it raises #PF");
+	report(nx_cr2 == (unsigned long)TEST_VA, "CR2 is the fetched address (%#lx)", nx_cr2);
+	report((nx_error_code & (PFERR_PRESENT | PFERR_WRITE | PFERR_FETCH)) ==
+		       (PFERR_PRESENT | PFERR_FETCH),
+	       "error code: present, instruction fetch (%#x)", nx_error_code);
+	vm_unmap_page(TEST_VA);
+}
+
 static void check_pagefault(void)
 {
 	u8 *a = alloc_page(), *b = alloc_page();
@@ -279,6 +342,7 @@ static void check_pagefault(void)
 		check_mapping(a, b);
 		check_write_protect();
 		check_not_present();
+		check_no_execute(a);
 	}
 	free_page(a);
 	free_page(b);
