@@ -3,6 +3,7 @@
  * migration_tests_main). Subtests, by the first argument:
  *   selftest [N]   N (default 10) migrations; after each: a patterned buffer, a counter,
  *                  the online CPU count, and a second CPU's ticking counter survived
+ *                  (N = 0: no migration, migrate_skip(): the benchmark's baseline)
  *   skip           calls migrate_skip(): the host must accept a test that did not migrate
  *   memory [MiB] [M]  every CPU rewrites MiB (default 64) of memory, checking each page's
  *                  previous contents, while the host migrates continuously, until the host
@@ -80,6 +81,8 @@ static int selftest(int migrations)
 	bool have_ticker = nr_cpus > 1;
 
 	assert(buffer);
+	if (!migrations)
+		migrate_skip(); /* selftest 0: the baseline of scripts/bench-migration.sh */
 	fill_words(buffer, bytes, 1);
 	if (have_ticker)
 		on_cpu_async(1, ticker, NULL);

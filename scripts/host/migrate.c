@@ -214,17 +214,16 @@ static void kill_everything(void)
 static void migration_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void migration_error(const char *fmt, ...)
 {
+	char reason[1024];
 	va_list ap;
 
-	if (h.src)
-		drain_console(h.src, false);
-	fflush(stdout);
-	fprintf(stderr, "MIGRATION-ERROR: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
-	kill_everything();
+	kill_everything(); /* no QEMU may write into our line */
+	fflush(stdout);
+	/* a dying QEMU may have left half a line on the stderr we share */
+	fprintf(stderr, "\nMIGRATION-ERROR: %s\n", reason);
 	exit(EXIT_MIGRATION_ERROR);
 }
 
@@ -562,12 +561,20 @@ static void report_dest_death(void)
 			how, h.migrations + 1);
 }
 
+/* The destination has exited, or does within 200 ms. */
+static bool dest_exits_soon(void)
+{
+	struct pollfd p = { .fd = h.dst->pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 200) > 0;
+}
+
 static void on_source_failure_details(struct qemu *q UNUSED, json_t *ret)
 {
 	const char *desc = json_string_value(json_object_get(ret, "error-desc"));
 
-	if (h.dst && has_exited(h.dst))
-		report_dest_death();
+	if (h.dst && dest_exits_soon())
+		report_dest_death(); /* the cause, where the source only saw a broken stream */
 	migration_error("migration %d failed: %s", h.in_flight, desc ? desc : "no error description");
 }
 
