@@ -1329,6 +1329,25 @@ static void test_its_trigger(void)
 
 /* ---- its migration tests (group migration: run under the migration harness) ---- */
 
+#define BALLAST_ORDER	15	/* 128 MiB */
+
+/*
+ * Migrate with half of RAM holding non-zero data: the first precopy pass then takes
+ * long enough for a postcopy switch to happen during it (an idle, mostly zero guest
+ * can finish precopy before the host's switch request arrives).
+ */
+static void migrate_with_ballast(void)
+{
+	static u64 *ballast;
+	size_t i, words = (PAGE_SIZE << BALLAST_ORDER) / sizeof(u64);
+
+	if (!ballast)
+		ballast = alloc_pages(BALLAST_ORDER);
+	for (i = 0; i < words; i += 8)
+		ballast[i] = i | 1;
+	migrate();
+}
+
 static void check_all_routes(const char *when)
 {
 	int n;
@@ -1356,7 +1375,7 @@ static void test_its_migration(void)
 	report(setup_routes(), "MAPD/MAPTI/MAPI of all routes completed");
 	on_cpus(irqs_on, NULL);
 	check_all_routes("before migration:");
-	migrate();
+	migrate_with_ballast();
 	check_all_routes("after migration:");
 	report_no_stray_interrupts();
 	on_cpus(irqs_off, NULL);
@@ -1452,7 +1471,7 @@ static void test_its_pending_migration(void)
 	       NR_PENDING_LPIS);
 	wait_ms(LPI_QUIET_MS);
 	report(pending_routes_taken() == 0, "before migration: none delivered while disabled");
-	migrate();
+	migrate_with_ballast();
 	for (n = 0; n < NR_PENDING_LPIS; n++)
 		route_set_enabled(&pending_route[n], true);
 	its_send_invall(its_cpu_collection(cpu0));
@@ -1495,7 +1514,7 @@ static void test_its_migrate_unmapped_collection(void)
 	its_send_int(r.dev, r.event);
 	its_send_sync(its_cpu_collection(target));
 	report(lpi_silent(r.lpi), "before migration: INT raises nothing");
-	migrate();
+	migrate_with_ballast();
 	report(its_send_mapc(late, true) && its_send_sync(late),
 	       "after migration: MAPC of collection %u completed", late->id);
 	reset_lpi_counts();
