@@ -311,5 +311,12 @@ void do_exception(struct ex_regs *regs)
 		exit(EXIT_ABORT);
 	}
 	dump_ex_regs(regs);
+	/* The last line before EXIT: the runner quotes it as the reason of the FAIL. */
+	if (regs->vector == 14)
+		printf("unexpected %s at ip %#lx, cr2 %#lx, error code %#lx on cpu %d\n",
+		       exception_name(regs->vector), regs->ip, read_cr2(), regs->error_code, cpu);
+	else
+		printf("unexpected exception %lu (%s) at ip %#lx, error code %#lx on cpu %d\n",
+		       regs->vector, exception_name(regs->vector), regs->ip, regs->error_code, cpu);
 	exit(EXIT_ABORT);
 }
