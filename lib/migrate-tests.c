@@ -8,6 +8,15 @@
  *   memory [MiB] [M]  every CPU rewrites MiB (default 64) of memory, checking each page's
  *                  previous contents, while the host migrates continuously, until the host
  *                  reported M (default 3) migrations; then every page is verified
+ *
+ * Known deviation (report_kfail): QEMU before 9.0 under TCG loses guest stores made
+ * through a softmmu TLB entry that was filled while its page was dirty, after a
+ * precopy dirty-bitmap sync cleared the page (the sync's fast path did not reset the
+ * TLB's not-dirty flags; fixed upstream by 03bfc2188f "physmem: Fix migration dirty
+ * bitmap coherency with TCG memory access"). The destination then gets an older copy
+ * of the hottest pages: the stack (the CPU resumes with older locals, sees pages
+ * "newer" than its loop state, may fault on a pointer built from them). Reproduced
+ * without host/migrate by scripts/migration-repro.py.
  */
 #include "libcflat.h"
 #include "migrate.h"
@@ -119,6 +128,17 @@ static int selftest(int migrations)
 	return report_summary();
 }
 
+/* The known QEMU (< 9.0) TCG precopy deviation: see the comment at the top. */
+#define TCG_PRECOPY_BUG "tcg: QEMU < 9.0 precopy loses stores through TLB entries filled " \
+	"before a dirty-bitmap sync (fixed by QEMU 03bfc2188f)"
+
+static bool tcg_precopy(void)
+{
+	const char *mode = migrate_mode();
+
+	return accel_is("tcg") && mode && !strcmp(mode, "precopy");
+}
+
 /* ---- memory under continuous migration */
 
 static struct {
@@ -139,19 +159,37 @@ static void note_bad_page(const unsigned long *page, size_t word, unsigned long 
 	atomic_inc_return(&mem.bad_pages);
 }
 
+/*
+ * Check that @page holds pass @pass - 1 (from pass 2 on), then write pass @pass; returns the
+ * index of the first bad word + 1, 0 when none. A leaf that keeps the caller's loop state
+ * out of memory: under the known TCG deviation below a stale stack would otherwise make
+ * the loop resume with older locals and wild pointers instead of reporting bad pages.
+ */
+static __attribute__((noinline)) size_t rewrite_page(unsigned long *page, unsigned long pass)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < PAGE_SIZE / sizeof(long); i++) {
+		if (pass > 1 && !bad && page[i] != pattern((unsigned long)&page[i], pass - 1))
+			bad = i + 1;
+		page[i] = pattern((unsigned long)&page[i], pass);
+	}
+	return bad;
+}
+
 /* Check that each page of @cpu's chunks holds pass @pass - 1, then write pass @pass. */
 static void rewrite_chunks(int cpu, int ncpus, unsigned long pass)
 {
-	size_t word = 0;
-	int c, pg;
+	unsigned long *page, *end;
+	size_t bad;
+	int c;
 
 	for (c = cpu; c < mem.nr_chunks; c += ncpus) {
-		for (pg = 0; pg < (1 << CHUNK_ORDER); pg++) {
-			unsigned long *page = mem.chunk[c] + pg * (PAGE_SIZE / sizeof(long));
-
-			if (pass > 1 && bad_words(page, PAGE_SIZE, pass - 1, &word))
-				note_bad_page(page, word, pass - 1);
-			fill_words(page, PAGE_SIZE, pass);
+		end = mem.chunk[c] + CHUNK_SIZE / sizeof(long);
+		for (page = mem.chunk[c]; page < end; page += PAGE_SIZE / sizeof(long)) {
+			bad = rewrite_page(page, pass);
+			if (bad)
+				note_bad_page(page, bad - 1, pass - 1);
 		}
 	}
 }
@@ -212,7 +250,8 @@ static int memory_test(int mib, int target)
 	verify_all_pages();
 	report_info("%d migrations, %d passes on cpu 0", migrations, mem.passes[0]);
 	report(migrations >= 1, "migrations while writing: %d", migrations);
-	report(mem.bad_pages == 0, "bad pages: %d", mem.bad_pages);
+	report_kfail(tcg_precopy(), TCG_PRECOPY_BUG, mem.bad_pages == 0, "bad pages: %d",
+		     mem.bad_pages);
 	return report_summary();
 }
 

@@ -58,6 +58,12 @@ for arch in "${arches[@]}"; do
 	echo "== build $arch in $dir"
 	mkdir -p "$dir"
 	(cd "$dir" && "$src/configure" --arch="$arch" >/dev/null && make -s -j"$jobs")
+	if [ -z "${kill_dest_done:-}" ] && [ -x "$dir/host/migrate" ]; then
+		kill_dest_done=1 # host/migrate is arch-independent: once, with the first arch
+		echo "== migration harness self-test (tests/migration-kill-dest.sh $dir)"
+		if tests/migration-kill-dest.sh "$dir" 2>&1 | tee "$out"; then :; fi
+		add_summary "$out" "migration-kill-dest"
+	fi
 	for accel in "${accels[@]}"; do
 		if [ "$accel" = kvm ] && ! kvm_usable_for "$arch"; then
 			echo "== $arch under kvm: not run (no usable /dev/kvm for $arch on $(uname -m))"

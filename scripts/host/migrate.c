@@ -302,10 +302,13 @@ static struct qemu *spawn_qemu(int index)
 
 /* ---- QMP */
 
+static void stop_on_signal(void) __attribute__((noreturn));
+
 /* Write @len bytes of @text to @q's QMP socket, with descriptor @fd attached unless -1. */
 static void qmp_write(struct qemu *q, const char *text, size_t len, int fd)
 {
 	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	long long give_up = now_ms() + h.step_ms;
 	size_t off = 0;
 
 	while (off < len) {
@@ -326,12 +329,19 @@ static void qmp_write(struct qemu *q, const char *text, size_t len, int fd)
 			memcpy(CMSG_DATA(c), &fd, sizeof(int));
 		}
 		n = sendmsg(q->qmp, &msg, MSG_NOSIGNAL);
-		if (n > 0)
+		if (n > 0) {
 			off += n;
-		else if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			poll(&p, 1, 1000);
-		else
+			give_up = now_ms() + h.step_ms;
+		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (now_ms() >= give_up)
+				migration_error("QEMU %d read no QMP input for %lld s", q->index,
+						h.step_ms / 1000);
+			if (stop_signal)
+				stop_on_signal();
+			poll(&p, 1, 100);
+		} else {
 			break; /* QEMU went away: its pidfd tells */
+		}
 	}
 }
 
