@@ -6,6 +6,7 @@
 #include "desc.h"
 #include "fwcfg.h"
 #include "processor.h"
+#include "smp.h"
 
 #define COM1 0x3f8
 #define UART_LSR 5
@@ -67,29 +68,6 @@ void arch_exit(int code)
 void cpu_relax(void)
 {
 	asm volatile("pause" : : : "memory");
-}
-
-__weak void arch_idle_wait(void)
-{
-	cpu_relax();
-}
-
-__weak void arch_kick_cpu(int cpu)
-{
-}
-
-/* Replaced by lib/x86/smp.c: bring up the APs and set nr_cpus. */
-__weak void smp_boot_secondaries(void)
-{
-	nr_cpus = 1;
-	smp_mark_online(0);
-}
-
-/* An AP in C with its tables loaded; replaced by the SMP code. Must not return. */
-__weak void ap_main(void)
-{
-	smp_mark_online(smp_processor_id());
-	smp_idle_loop();
 }
 
 void ap_start_c(u32 cpu)

@@ -15,6 +15,8 @@
 #define SMP_KICK_VECTOR 0xf1
 
 void smp_boot_secondaries(void);
+/* An AP in C with its tables loaded (from ap_start_c): goes online, never returns. */
+void ap_main(void) __noreturn;
 u32 cpu_apic_id(int cpu);
 /* Logical id of the CPU with @apic_id, or -1 when no online CPU has it. */
 int apic_id_to_cpu(u32 apic_id);
