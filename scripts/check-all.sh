@@ -46,6 +46,21 @@ add_summary() { # $1: a runner's output file, $2: what ran
 	[ "$f" -eq 0 ] || problems+=("$2: $f failed")
 }
 
+# Group crash: tests that must FAIL with an "aborted: unexpected ..." dump (a guest that
+# takes a wild exception must be a readable FAIL, never a hang or a PASS). Each one that
+# does counts as a pass here, anything else as a failure.
+check_crash_group() { # $1: build dir, $2: arch
+	local line n=0
+	while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		"FAIL "*"(aborted: unexpected "*) passed=$((passed + 1)) n=$((n + 1)) ;;
+		"PASS "* | "FAIL "* | "SKIP "*) failed=$((failed + 1)) problems+=("$2 crash group: $line") ;;
+		esac
+	done < <(cd "$1" && ACCEL=tcg ./run_tests.sh -g crash 2>&1)
+	[ "$n" -gt 0 ] || { failed=$((failed + 1)); problems+=("$2: no crash-group test ran"); }
+}
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
@@ -64,6 +79,8 @@ for arch in "${arches[@]}"; do
 		if tests/migration-kill-dest.sh "$dir" 2>&1 | tee "$out"; then :; fi
 		add_summary "$out" "migration-kill-dest"
 	fi
+	echo "== $arch: group crash (each must FAIL with an exception dump)"
+	check_crash_group "$dir" "$arch"
 	for accel in "${accels[@]}"; do
 		if [ "$accel" = kvm ] && ! kvm_usable_for "$arch"; then
 			echo "== $arch under kvm: not run (no usable /dev/kvm for $arch on $(uname -m))"

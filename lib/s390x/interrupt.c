@@ -108,10 +108,13 @@ void unexpected_int(const char *class, struct int_regs *regs, u64 code)
 	if (this_cpu()->depth >= MAX_IRQ_DEPTH)
 		arch_exit(EXIT_ABORT);
 	sclp_console_recover();
-	fatal_printf("FAIL: unexpected %s interruption on cpu %d (depth %d): code %#lx\n",
+	fatal_printf("unexpected %s interruption on cpu %d (depth %d): code %#lx\n",
 		     class, smp_processor_id(), this_cpu()->depth, code);
 	dump_regs(regs);
 	backtrace_regs(regs);
+	/* The last line before EXIT: the runner quotes it as the reason of the FAIL. */
+	fatal_printf("unexpected %s interruption, code %#lx, at psw %#lx on cpu %d\n", class,
+		     code, regs->psw.addr, smp_processor_id());
 	exit(EXIT_ABORT);
 }
 
