@@ -54,6 +54,14 @@
 #define MAX_PENDING 16
 #define QMP_BUF 262144
 #define MAX_BANDWIDTH 10000000000LL /* bytes/s: never the bottleneck */
+/*
+ * QEMU 7.2 can hang for good in its exit path (main thread in monitor_cleanup's aio_poll,
+ * waiting for the QMP dispatcher while the vCPU threads wait for the BQL) when QMP commands
+ * race a guest shutdown: seen on s390x, whose guests can finish within a few ms, while we
+ * were still setting the source up. Its SHUTDOWN event has already told the outcome, so
+ * after this long we kill it and take the exit status from that event.
+ */
+#define SHUTDOWN_GRACE_MS 3000
 
 struct qemu;
 typedef void reply_fn(struct qemu *q, json_t *ret);
@@ -76,6 +84,8 @@ struct qemu {
 	bool qmp_closed;     /* QEMU closed QMP: it is exiting, its pidfd will tell */
 	bool mig_completed;  /* its MIGRATION event said completed */
 	char mig_status[32]; /* last MIGRATION status it reported */
+	long long shutdown_ms; /* when its SHUTDOWN event came, 0: none */
+	int shutdown_status;   /* the exit status that SHUTDOWN event implies */
 };
 
 enum mode { PRECOPY, POSTCOPY };
@@ -612,6 +622,18 @@ static void handle_event(struct qemu *q, const char *name, json_t *data)
 {
 	const char *status = json_string_value(json_object_get(data, "status"));
 
+	if (name && !strcmp(name, "SHUTDOWN") && !q->shutdown_ms) {
+		const char *reason = json_string_value(json_object_get(data, "reason"));
+
+		/* QEMU's main loop exits with 1 for a guest panic under -action
+		 * panic=exit-failure, else with 0 */
+		q->shutdown_status = reason && !strcmp(reason, "guest-panic") ? 1 : 0;
+		q->shutdown_ms = now_ms();
+		if (h.verbose)
+			fprintf(stderr, "migrate: QEMU %d: SHUTDOWN (%s)\n", q->index,
+				reason ? reason : "no reason");
+		return;
+	}
 	if (!name || strcmp(name, "MIGRATION") || !status)
 		return; /* STOP, RESUME and the rest: the MIGRATION states say enough */
 	snprintf(q->mig_status, sizeof(q->mig_status), "%s", status);
@@ -716,8 +738,9 @@ static void relay_console(const char *buf, size_t n)
 
 /* ---- main loop */
 
-static void guest_finished(void) __attribute__((noreturn));
-static void guest_finished(void)
+/* The source QEMU has exited; @forced >= 0: we killed it, this is the status it meant. */
+static void guest_finished(int forced) __attribute__((noreturn));
+static void guest_finished(int forced)
 {
 	struct qemu *q = h.src;
 	char how[64];
@@ -725,6 +748,8 @@ static void guest_finished(void)
 
 	drain_console(q, true);
 	status = reap(q);
+	if (forced >= 0)
+		status = forced << 8; /* a wait status for exit(forced) */
 	describe_status(status, how, sizeof(how));
 	if (h.in_flight && (WIFSIGNALED(status) || h.went_postcopy))
 		migration_error("source QEMU died (%s) during migration %d", how, h.in_flight);
@@ -788,7 +813,7 @@ static bool handle_ready(enum watch w, struct qemu *src, struct qemu *dst)
 	case SRC_EXIT:
 		if (dst && has_exited(dst))
 			report_dest_death();
-		guest_finished();
+		guest_finished(-1);
 	}
 	return h.src == src && h.dst == dst;
 }
@@ -803,6 +828,22 @@ static void check_deadline(void)
 				h.src->mig_status[0] ? h.src->mig_status : "none",
 				h.dst && h.dst->mig_status[0] ? h.dst->mig_status : "none");
 	migration_error("destination QEMU not ready within %lld s", h.step_ms / 1000);
+}
+
+/* The source said SHUTDOWN long ago and is still there: see SHUTDOWN_GRACE_MS. */
+static void check_stuck_shutdown(void)
+{
+	struct qemu *q = h.src;
+
+	if (!q->shutdown_ms || now_ms() < q->shutdown_ms + SHUTDOWN_GRACE_MS || has_exited(q))
+		return;
+	fprintf(stderr, "migrate: QEMU %d reported SHUTDOWN but had not exited %d ms later "
+		"(QEMU 7.2 can hang in monitor_cleanup); killed it, exit status %d from its "
+		"SHUTDOWN event\n", q->index, SHUTDOWN_GRACE_MS, q->shutdown_status);
+	if (h.dst && has_exited(h.dst))
+		report_dest_death();
+	kill(q->pid, SIGKILL);
+	guest_finished(q->shutdown_status);
 }
 
 /* One round: wait for QMP, console, exits or signals; QMP first, exits last. */
@@ -827,6 +868,13 @@ static void poll_once(void)
 #undef WATCH
 	if (h.deadline >= 0)
 		timeout = (int)(h.deadline > now_ms() ? h.deadline - now_ms() : 0);
+	if (src->shutdown_ms) {
+		long long left = src->shutdown_ms + SHUTDOWN_GRACE_MS - now_ms();
+		int t = left > 0 ? (int)left : 0;
+
+		if (timeout < 0 || t < timeout)
+			timeout = t;
+	}
 	if (poll(fds, nfds, timeout) < 0 && errno != EINTR)
 		migration_error("poll: %s", strerror(errno));
 	if (stop_signal)
@@ -834,6 +882,7 @@ static void poll_once(void)
 	for (i = 0; i < nfds; i++)
 		if (fds[i].revents && !handle_ready(what[i], src, dst))
 			break;
+	check_stuck_shutdown();
 	check_deadline();
 	maybe_start_migration();
 }
