@@ -438,6 +438,43 @@ if want run-script; then
 	expect "x86/run missing image" eval '[ $rc = 2 ] && has "x86/nope.flat"'
 fi
 
+# A stopped QEMU (SIGTTOU, SIGSTOP) must still die at the timeout's SIGTERM, not 3 s later.
+if want stopped; then
+	rm -f "$scratch"/pids/*
+	cfg <<'EOF'
+[stopped]
+file = a.flat
+test_args = stopped
+timeout = 1
+EOF
+	start=$(date +%s%N)
+	run FAKE_QEMU_PIDDIR="$scratch/pids" -- stopped
+	ms=$((($(date +%s%N) - start) / 1000000))
+	expect "stopped QEMU: timeout verdict" hasline "FAIL stopped (timeout after 1 s)"
+	expect "stopped QEMU: SIGTERM acts at once ($ms ms, grace is 3 s)" eval '[ $ms -lt 3000 ]'
+	expect "stopped QEMU: no QEMU left" all_dead
+fi
+
+# The run script typed at a terminal: QEMU (which sets the terminal up, as the fake does
+# with stty) must not be stopped by SIGTTOU in its own process group; under timeout(1)
+# (a background group) it must not either, and nothing may outlive the timeout.
+if want tty && command -v script >/dev/null; then
+	rm -f "$scratch"/pids/*
+	rc=0
+	start=$(date +%s%N)
+	out=$(cd "$b" && QEMU="$fake" ACCEL=tcg FAKE_QEMU_PIDDIR="$scratch/pids" timeout 20 \
+		script -qec "timeout -k 1 8 '$src/x86/run' x86/a.flat -append pass; echo rc=\$?" /dev/null 2>&1) || rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	expect "tty: run script in the foreground is not stopped ($ms ms)" eval 'has "EXIT: STATUS=0" && has "rc=1" && [ $ms -lt 5000 ]'
+	rc=0
+	start=$(date +%s%N)
+	out=$(cd "$b" && QEMU="$fake" ACCEL=tcg FAKE_QEMU_PIDDIR="$scratch/pids" timeout 20 \
+		script -qec "timeout 1 '$src/x86/run' x86/a.flat -append hang; echo rc=\$?" /dev/null 2>&1) || rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	expect "tty: run script under timeout ends at the timeout ($ms ms)" eval 'has "PASS: one" && has "rc=124" && [ $ms -lt 3000 ]'
+	expect "tty: no QEMU left" all_dead
+fi
+
 if want shellcheck && command -v shellcheck >/dev/null; then
 	rc=0
 	out=$(cd "$src" && shellcheck -x run_tests.sh scripts/*.bash scripts/*.sh x86/run tests/*.sh tests/fake-qemu 2>&1) || rc=$?

@@ -15,7 +15,15 @@
  *   -p FILE     write our pid (written before the command starts)
  *
  * SIGTERM, SIGINT and SIGHUP to us: terminate the group (SIGTERM, grace, SIGKILL), then
- * exit 128+signal.
+ * exit 128+signal.  Every SIGTERM to the group comes with a SIGCONT: a stopped process
+ * would not act on it before the SIGKILL.
+ *
+ * Terminal: when our stdin is a terminal and our process group is its foreground group
+ * (a run script typed at a shell), the command's group becomes the foreground group (so
+ * QEMU's -serial stdio can set the terminal up and gets Ctrl-C and the hangup), and we
+ * take it back afterwards.  When stdin is a terminal we are in the background of (e.g.
+ * under timeout(1)), the command's stdin is /dev/null: in a background group of its own
+ * QEMU would be stopped by SIGTTOU/SIGTTIN and hang until killed.
  *
  * Status line (after a newline of its own when the output did not end with one):
  * "exit=N signal=N timeout=0|1 stopped=0|SIG out_bytes=N err_bytes=N ms=N"
@@ -53,6 +61,13 @@ static void on_signal(int sig)
 		/* the pipe is full: a wakeup is already pending */
 	}
 	errno = saved;
+}
+
+/* SIGTERM the group, and SIGCONT it so that a stopped member acts on that at once. */
+static void terminate_group(pid_t pgid)
+{
+	kill(-pgid, SIGTERM);
+	kill(-pgid, SIGCONT);
 }
 
 static long long now_ms(void)
@@ -113,6 +128,7 @@ int main(int argc, char **argv)
 	pid_t watch = 0, child;
 	int out_pipe[2], err_pipe[2], watch_fd = -1, opt, status = 0, timed_out = 0;
 	int out_open = 1, err_open = 1, child_done = 0, stopped = 0, ret;
+	int tty_mode = 0; /* 1: the command gets the terminal's foreground, 2: stdin /dev/null */
 	long long out_bytes = 0, err_bytes = 0;
 	struct sigaction sa;
 	sigset_t block, orig;
@@ -169,6 +185,15 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &orig);
 
+	if (isatty(0)) {
+		pid_t fg = tcgetpgrp(0);
+
+		tty_mode = fg >= 0 && fg == getpgrp() ? 1 : 2;
+		/* we relay output to and take back a terminal we are in the background of */
+		if (tty_mode == 1)
+			signal(SIGTTOU, SIG_IGN);
+	}
+
 	start = now_ms();
 	child = fork();
 	if (child < 0) {
@@ -182,11 +207,24 @@ int main(int argc, char **argv)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(125); /* we were orphaned before the death signal was armed */
+		if (tty_mode == 1) {
+			/* SIGTTOU is ignored: from a background group, tcsetpgrp raises it */
+			if (tcsetpgrp(0, getpid()))
+				tty_mode = 2;
+		}
+		if (tty_mode == 2) {
+			int null = open("/dev/null", O_RDONLY);
+
+			if (null < 0 || dup2(null, 0) < 0)
+				_exit(125);
+			close(null);
+		}
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGTTOU, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &orig, NULL);
 		if (dup2(out_pipe[1], 1) < 0 || dup2(err_pipe[1], 2) < 0)
 			_exit(125);
@@ -221,7 +259,7 @@ int main(int argc, char **argv)
 		}
 		if (!child_done && stop_signal && !stopped) {
 			stopped = stop_signal;
-			kill(-child, SIGTERM);
+			terminate_group(child);
 			kill_at = t + grace_ms;
 		}
 		if (!child_done && deadline >= 0 && t >= deadline && !timed_out) {
@@ -229,7 +267,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%ssupervise: timeout after %lld.%03lld s, terminating %s\n",
 				last_byte == '\n' ? "" : "\n",
 				timeout_ms / 1000, timeout_ms % 1000, argv[optind]);
-			kill(-child, SIGTERM);
+			terminate_group(child);
 			kill_at = t + grace_ms;
 		}
 		if (!child_done && kill_at >= 0 && t >= kill_at) {
@@ -303,6 +341,11 @@ int main(int argc, char **argv)
 	}
 	if (!child_done)
 		waitpid(child, &status, 0);
+	if (tty_mode == 1) {
+		/* take the terminal back (the command's group is gone or going) */
+		if (tcgetpgrp(0) == child)
+			tcsetpgrp(0, getpgrp());
+	}
 
 	if (status_file || status_line) {
 		char line[256];
