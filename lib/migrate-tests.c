@@ -57,6 +57,11 @@ static size_t bad_words(const unsigned long *p, size_t bytes, unsigned long pass
 	return bad;
 }
 
+/* An arch's checks of state the migrations may have lost (s390x/migration.c); default none. */
+void __attribute__((weak)) migration_arch_report(void)
+{
+}
+
 /* ---- selftest */
 
 static volatile unsigned long ticks;
@@ -125,6 +130,7 @@ static int selftest(int migrations)
 		       bad_ticker);
 	else
 		report_skip("cpu 1 counting across migrations: needs smp 2");
+	migration_arch_report();
 	return report_summary();
 }
 
@@ -252,6 +258,7 @@ static int memory_test(int mib, int target)
 	report(migrations >= 1, "migrations while writing: %d", migrations);
 	report_kfail(tcg_precopy(), TCG_PRECOPY_BUG, mem.bad_pages == 0, "bad pages: %d",
 		     mem.bad_pages);
+	migration_arch_report();
 	return report_summary();
 }
 

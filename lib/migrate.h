@@ -28,5 +28,7 @@ const char *migrate_mode(void);
 
 /* Shared test bodies: x86/migration.c, arm/migration.c and s390x/migration.c call this. */
 int migration_tests_main(int argc, char **argv);
+/* Optional arch hook: report checks of its own before the summary (weak default: none). */
+void migration_arch_report(void);
 
 #endif

@@ -35,6 +35,8 @@ struct sclp_machine_info {
 
 /* Issue @cmd on @sccb (page-aligned, below 2 GiB) and wait for its completion. */
 int sclp_service_call(u32 cmd, void *sccb);
+/* Service signals that never came for a completed command (see sclp.c). */
+unsigned int sclp_lost_signals(void);
 
 void sclp_console_init(void);
 int sclp_read_info(struct sclp_machine_info *info);
