@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/bash
 # Run the tests of $TEST_DIR/unittests.cfg from a build directory; see usage() and
 # docs/HACKING.md ("Runner"). The last line is always "SUMMARY: N passed, N failed, N skipped".
 set -euo pipefail
@@ -72,7 +72,11 @@ timeout_scale=${TIMEOUT_SCALE:-1}
 
 # ---- the test list
 cfg=${UNITTESTS_CFG:-$SRCDIR/$TEST_DIR/unittests.cfg}
-cfg_parse "$cfg" || exit 2
+# parsed through a cache in logs/ (cfg_load: keyed by the path and the whole text)
+[ -d logs ] || mkdir logs 2>/dev/null || true
+cfg_cache=''
+[ ! -d logs ] || cfg_cache=logs/.cfg-cache
+cfg_load "$cfg" "$cfg_cache" || exit 2
 
 # ---- selection: names and groups add up; with neither, every test not in nodefault
 declare -A want=()

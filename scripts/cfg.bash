@@ -203,6 +203,52 @@ cfg_parse() {
 	cfg_end_section
 }
 
+# cfg_load FILE [CACHE]: cfg_parse FILE, through CACHE when given (a file in the build
+# directory, e.g. logs/.cfg-cache). Parsing costs milliseconds; the cache holds the parsed
+# tables with FILE's path and complete text, and is used only when both are the same and it
+# is newer than this parser: it can never give stale results. Errors are not cached.
+cfg_load() {
+	local file=$1 cache=${2:-} text='' blob='' tmp
+	if [ -z "$cache" ] || ! [ -f "$file" ]; then
+		cfg_parse "$file"
+		return
+	fi
+	IFS= read -r -d '' text <"$file" || true
+	if [ -f "$cache" ] && [ "$cache" -nt "${BASH_SOURCE[0]}" ]; then
+		IFS= read -r -d '' blob <"$cache" || true
+		cfg_cached_file='' cfg_cached_text='' cfg_cached_ok=''
+		# declare -p's lines, made global (we are in a function); values hold no newline
+		eval "${blob//$'\n'declare -/$'\n'declare -g}" 2>/dev/null || cfg_cached_ok=''
+		if [ "$cfg_cached_ok" = 1 ] && [ "$cfg_cached_file" = "$file" ] &&
+			[ "$cfg_cached_text" == "$text" ]; then
+			return 0
+		fi
+		cfg_reset
+	fi
+	cfg_parse "$file" || return 1
+	# the tables first, then FILE and its text, then the end marker; written to a temporary
+	# name and renamed, so that a concurrent runner never reads a torn file
+	tmp=$cache.tmp.$$
+	if {
+		echo '# run_tests.sh: parsed unittests.cfg (scripts/cfg.bash, cfg_load)'
+		declare -p CFG_TESTS CFG_FILE CFG_SMP CFG_ARGS CFG_QPARAMS CFG_GROUPS CFG_TIMEOUT \
+			CFG_ACCEL CFG_ARCH CFG_CHECK CFG_LINE CFG_ALL_GROUPS CFG_MIGMODE
+		printf 'cfg_cached_file=%q\ncfg_cached_text=%q\ncfg_cached_ok=1\n' "$file" "$text"
+	} >"$tmp" 2>/dev/null; then
+		mv -f "$tmp" "$cache" 2>/dev/null || rm -f "$tmp"
+	else
+		rm -f "$tmp"
+	fi
+	return 0
+}
+
+# cfg_reset: empty every CFG_* table.
+cfg_reset() {
+	CFG_TESTS=()
+	CFG_FILE=() CFG_SMP=() CFG_ARGS=() CFG_QPARAMS=() CFG_GROUPS=() CFG_TIMEOUT=()
+	CFG_ACCEL=() CFG_ARCH=() CFG_CHECK=() CFG_LINE=() CFG_ALL_GROUPS=() CFG_MIGMODE=()
+}
+
 # cfg_check_host TEST: REPLY='' when every check = PATH=VALUE of TEST holds, else the reason.
 cfg_check_host() {
 	local c path want got

@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # Pieces shared by run_tests.sh and the <arch>/run scripts. Sourced, never run.
 # Everything here is pure bash on the fast path: no forks while a run starts.
+# run_tests.sh sources it, then the arch's run script does again: once is enough.
+[ -z "${COMMON_BASH_LOADED:-}" ] || return 0
+COMMON_BASH_LOADED=1
 
 # die MESSAGE...: print to stderr and exit 2 (a usage or setup error, not a test failure).
 die() {

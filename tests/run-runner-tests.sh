@@ -438,6 +438,33 @@ if want run-script; then
 	expect "x86/run missing image" eval '[ $rc = 2 ] && has "x86/nope.flat"'
 fi
 
+# The parsed-cfg cache (logs/.cfg-cache) must never give stale results: an edit that keeps
+# the size and the mtime, a torn cache file, a cache of another cfg.
+if want cfg-cache; then
+	printf '[c1]\nfile = a.flat\ntest_args = pass\n' >"$scratch/t.cfg"
+	run -- -l
+	expect "cfg cache: written" eval '[ -f "$b/logs/.cfg-cache" ] && [ "$out" = c1 ]'
+	touch -r "$scratch/t.cfg" "$scratch/ref"
+	printf '[c2]\nfile = a.flat\ntest_args = pass\n' >"$scratch/t.cfg"
+	touch -r "$scratch/ref" "$scratch/t.cfg"
+	run -- -l
+	expect "cfg cache: same size and mtime, new text" eval '[ "$out" = c2 ]'
+	head -c 300 "$b/logs/.cfg-cache" >"$scratch/torn" && cp "$scratch/torn" "$b/logs/.cfg-cache"
+	run -- -l
+	expect "cfg cache: torn file ignored" eval '[ "$out" = c2 ] && [ $rc = 0 ]'
+	cp "$scratch/t.cfg" "$scratch/u.cfg"
+	printf '[c3]\nfile = a.flat\n' >>"$scratch/u.cfg"
+	run UNITTESTS_CFG="$scratch/u.cfg" -- -l
+	expect "cfg cache: another cfg file" eval '[ "$out" = "c2
+c3" ]'
+	printf '[c1]\nfile = a.flat\nsmp = x\n' >"$scratch/t.cfg"
+	run -- -l
+	expect "cfg cache: errors still reported" eval '[ $rc = 2 ] && has "t.cfg:3: bad smp"'
+	run -- -l
+	expect "cfg cache: errors not cached" eval '[ $rc = 2 ] && has "t.cfg:3: bad smp"'
+	expect "cfg cache: no temporary file left" eval '[ -z "$(ls "$b/logs" | grep tmp)" ]'
+fi
+
 # A stopped QEMU (SIGTTOU, SIGSTOP) must still die at the timeout's SIGTERM, not 3 s later.
 if want stopped; then
 	rm -f "$scratch"/pids/*
