@@ -395,7 +395,16 @@ static void on_greeting(struct qemu *q)
 	qmp_send(q, "qmp_capabilities", NULL, NULL);
 	qmp_send(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps_list()),
 		 NULL);
-	qmp_send(q, "migrate-set-parameters", json_pack("{s:I}", "max-bandwidth", MAX_BANDWIDTH),
+	/*
+	 * Postcopy: a zero downtime limit makes QEMU's completion threshold zero, so a pass
+	 * that leaves anything dirty never ends the migration in precopy, and
+	 * migrate-start-postcopy (sent as soon as "migrate" is accepted) switches it at the
+	 * next iteration, before a small or idle guest's first pass could complete it.
+	 */
+	qmp_send(q, "migrate-set-parameters",
+		 h.mode == POSTCOPY ? json_pack("{s:I, s:I}", "max-bandwidth", MAX_BANDWIDTH,
+						"downtime-limit", 0)
+				    : json_pack("{s:I}", "max-bandwidth", MAX_BANDWIDTH),
 		 q->index ? NULL : mark_ready);
 	if (q->index)
 		qmp_send(q, "migrate-incoming", json_pack("{s:s}", "uri", "fd:4"),
@@ -480,6 +489,15 @@ static void set_deadline(const char *what)
 	h.deadline = now_ms() + h.step_ms;
 }
 
+/* The source accepted "migrate": in postcopy mode, ask for the switch right away. */
+static void on_migrate_accepted(struct qemu *q, json_t *ret UNUSED)
+{
+	if (h.mode == POSTCOPY && !h.postcopy_started && h.in_flight && q == h.src) {
+		h.postcopy_started = true;
+		qmp_send(h.src, "migrate-start-postcopy", NULL, NULL);
+	}
+}
+
 static void start_migration(void)
 {
 	h.in_flight = h.migrations + 1;
@@ -492,7 +510,7 @@ static void start_migration(void)
 		    NULL);
 	close(h.dst->mig_peer); /* the source holds it now: the stream dies with either side */
 	h.dst->mig_peer = -1;
-	qmp_send(h.src, "migrate", json_pack("{s:s}", "uri", "fd:migrate-out"), NULL);
+	qmp_send(h.src, "migrate", json_pack("{s:s}", "uri", "fd:migrate-out"), on_migrate_accepted);
 }
 
 static void write_console_input(struct qemu *q, const char *text)
@@ -604,10 +622,6 @@ static void source_migration_event(const char *status)
 		if (h.kill_dest_at == h.in_flight && h.dst) {
 			h.dest_killed_by_hook = true;
 			kill(h.dst->pid, SIGKILL);
-		}
-		if (h.mode == POSTCOPY && !h.postcopy_started) {
-			h.postcopy_started = true;
-			qmp_send(h.src, "migrate-start-postcopy", NULL, NULL);
 		}
 	} else if (!strcmp(status, "postcopy-active")) {
 		h.went_postcopy = true;
