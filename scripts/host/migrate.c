@@ -187,21 +187,37 @@ static int kill_qemu(struct qemu *q)
 
 static void relay_console(const char *buf, size_t n);
 
-/* Copy what @q has printed to our stdout; with @to_eof, until it closes its end. */
+#define DRAIN_EOF_MS 2000
+
+/*
+ * Copy what @q has printed to our stdout; with @to_eof, until it closes its end (it has
+ * exited or is being killed), but for at most DRAIN_EOF_MS should anything else still hold
+ * that pipe open.
+ */
 static void drain_console(struct qemu *q, bool to_eof)
 {
+	long long give_up = now_ms() + DRAIN_EOF_MS;
 	char buf[65536];
 	ssize_t n;
 
-	if (to_eof)
-		fcntl(q->con_out, F_SETFL, fcntl(q->con_out, F_GETFL) & ~O_NONBLOCK);
-	while ((n = read(q->con_out, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
+	for (;;) {
+		n = read(q->con_out, buf, sizeof(buf));
+		if (n > 0) {
+			relay_console(buf, n);
+			continue;
 		}
-		relay_console(buf, n);
+		if (n == 0 || (errno != EINTR && errno != EAGAIN) || !to_eof)
+			break;
+		if (errno == EAGAIN) {
+			struct pollfd p = { .fd = q->con_out, .events = POLLIN };
+			long long left = give_up - now_ms();
+
+			if (left <= 0 || !poll(&p, 1, (int)left)) {
+				fprintf(stderr, "migrate: QEMU %d's console did not reach EOF within %d ms\n",
+					q->index, DRAIN_EOF_MS);
+				break;
+			}
+		}
 	}
 }
 
@@ -253,11 +269,12 @@ static void child_exec(int stdin_fd, int stdout_fd, int qmp_fd, int mig_in, pid_
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	stdin_fd = fcntl(stdin_fd, F_DUPFD, 10);
-	stdout_fd = fcntl(stdout_fd, F_DUPFD, 10);
-	qmp_fd = fcntl(qmp_fd, F_DUPFD, 10);
+	/* out of the way of 0, 1, 3 and 4 first; dup2 clears close-on-exec on those */
+	stdin_fd = fcntl(stdin_fd, F_DUPFD_CLOEXEC, 10);
+	stdout_fd = fcntl(stdout_fd, F_DUPFD_CLOEXEC, 10);
+	qmp_fd = fcntl(qmp_fd, F_DUPFD_CLOEXEC, 10);
 	if (mig_in >= 0)
-		mig_in = fcntl(mig_in, F_DUPFD, 10);
+		mig_in = fcntl(mig_in, F_DUPFD_CLOEXEC, 10);
 	if (dup2(stdin_fd, 0) < 0 || dup2(stdout_fd, 1) < 0 || dup2(qmp_fd, FD_QMP) < 0 ||
 	    (mig_in >= 0 && dup2(mig_in, FD_MIG_IN) < 0))
 		_exit(125);
