@@ -43,9 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
+#include "host-common.h"
 
 #define UNUSED __attribute__((unused))
 #define EXIT_MIGRATION_ERROR 86
@@ -111,29 +109,6 @@ static struct {
 	size_t line_len;
 	bool line_too_long;
 } h = { .deadline = -1 };
-
-static int sig_pipe[2] = { -1, -1 };
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-
-	if (!stop_signal)
-		stop_signal = sig;
-	if (write(sig_pipe[1], "", 1) < 0) {
-		/* full: a wakeup is pending anyway */
-	}
-	errno = saved;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static void die_setup(const char *what)
 {
@@ -989,17 +964,8 @@ static void build_command_line(int argc, char **argv)
 
 static void install_signals(void)
 {
-	struct sigaction sa;
-
-	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
+	if (install_signal_pipe(0))
 		die_setup("pipe");
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 int main(int argc, char **argv)

@@ -44,38 +44,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
-static volatile sig_atomic_t stop_signal;
-static int sig_pipe[2] = { -1, -1 };
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-
-	if (sig != SIGCHLD && !stop_signal)
-		stop_signal = sig;
-	if (write(sig_pipe[1], "", 1) < 0) {
-		/* the pipe is full: a wakeup is already pending */
-	}
-	errno = saved;
-}
+#include "host-common.h"
 
 /* SIGTERM the group, and SIGCONT it so that a stopped member acts on that at once. */
 static void terminate_group(pid_t pgid)
 {
 	kill(-pgid, SIGTERM);
 	kill(-pgid, SIGCONT);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static void usage(void)
@@ -130,7 +105,6 @@ int main(int argc, char **argv)
 	int out_open = 1, err_open = 1, child_done = 0, stopped = 0, ret;
 	int tty_mode = 0; /* 1: the command gets the terminal's foreground, 2: stdin /dev/null */
 	long long out_bytes = 0, err_bytes = 0;
-	struct sigaction sa;
 	sigset_t block, orig;
 
 	while ((opt = getopt(argc, argv, "+t:k:w:s:Sp:")) != -1) {
@@ -156,8 +130,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) || pipe2(out_pipe, O_CLOEXEC) ||
-	    pipe2(err_pipe, O_CLOEXEC)) {
+	if (install_signal_pipe(1) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) {
 		perror("supervise: pipe");
 		return 125;
 	}
@@ -168,15 +141,6 @@ int main(int argc, char **argv)
 		if (watch_fd < 0 && errno == ESRCH)
 			return 125;
 	}
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	/* A signal between fork and the child's own setup must not be lost or misrouted. */
 	sigemptyset(&block);
