@@ -52,7 +52,7 @@ add_summary() { # $1: a runner's output file, $2: what ran
 check_crash_group() { # $1: build dir, $2: arch
 	local line n=0
 	while IFS= read -r line; do
-		echo "$line"
+		echo "  $line" # indented: its SUMMARY is not the run's
 		case $line in
 		"FAIL "*"(aborted: unexpected "*) passed=$((passed + 1)) n=$((n + 1)) ;;
 		"PASS "* | "FAIL "* | "SKIP "*) failed=$((failed + 1)) problems+=("$2 crash group: $line") ;;
