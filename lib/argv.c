@@ -102,3 +102,10 @@ bool accel_is(const char *name)
 
 	return accel && !strcmp(accel, name);
 }
+
+bool kvm_module_is(const char *name)
+{
+	const char *module = getenv("KVM_MODULE");
+
+	return accel_is("kvm") && module && !strcmp(module, name);
+}

@@ -153,6 +153,9 @@ char *getenv(const char *name);
  */
 const char *qemu_accel(void);
 bool accel_is(const char *name);
+/* Under KVM, the host's KVM module as the run script saw it (KVM_MODULE=kvm_intel, kvm_amd,
+ * kvm_pvm...): for deviations of one kind of KVM host only. */
+bool kvm_module_is(const char *name);
 /* Tests define main(void), main(argc, argv) or main(argc, argv, envp): no prototype. */
 int main();
 

@@ -91,7 +91,7 @@ run_build_cmd() {
 	# The guest's environment comes first on its command line (docs/HACKING.md).
 	RUN_CMD=("$QEMU" "${run_base[@]}" "${run_accel[@]}" "${run_machine[@]}"
 		"${run_devices[@]}" -m "$run_memory" "${run_extra[@]}" "${user[@]}" "${run_image[@]}"
-		-append "QEMU_ACCEL=$ACCEL${append:+ }$append")
+		-append "QEMU_ACCEL=$ACCEL${KVM_MODULE:+ KVM_MODULE=$KVM_MODULE}${append:+ }$append")
 }
 
 # run_print_cmd: the command line, shell-quoted, one line (the first line of a test's log).

@@ -167,15 +167,15 @@ static void test_eoi(void)
 	eoi_in_handler = false;
 	apic_send_ipi_self(EOI_VECTOR);
 	report(wait_hits(EOI_VECTOR, 1, TIMEOUT_TSC), "first interrupt delivered");
-	report_kfail(accel_is("kvm"), KVM_ISR_QUIRK, apic_isr_in_service(EOI_VECTOR),
+	report_kfail(kvm_module_is("kvm_pvm"), KVM_ISR_QUIRK, apic_isr_in_service(EOI_VECTOR),
 		     "in service (ISR) until EOI");
 
 	eoi_in_handler = true;
 	apic_send_ipi_self(EOI_VECTOR);
 	spin_with_irqs(CALIBRATION_TSC);
-	report_kfail(accel_is("kvm"), KVM_ISR_QUIRK, total_hits(EOI_VECTOR) == 1,
+	report_kfail(kvm_module_is("kvm_pvm"), KVM_ISR_QUIRK, total_hits(EOI_VECTOR) == 1,
 		     "second interrupt held back before EOI");
-	report_kfail(accel_is("kvm"), KVM_ISR_QUIRK, apic_irr_pending(EOI_VECTOR),
+	report_kfail(kvm_module_is("kvm_pvm"), KVM_ISR_QUIRK, apic_irr_pending(EOI_VECTOR),
 		     "second interrupt pending in IRR");
 
 	apic_eoi();
@@ -383,7 +383,7 @@ static void test_timer_masked(struct rate r)
 	apic_lvt_mask(APIC_LVTT, false);
 	report(!(apic_read(APIC_LVTT) & APIC_LVT_MASKED), "LVT mask bit reads back clear");
 	spin_with_irqs(ticks_to_tsc(r, count));
-	report_kfail(accel_is("kvm"), KVM_MASKED_TIMER_QUIRK, total_hits(TIMER_VECTOR) == 0,
+	report_kfail(kvm_module_is("kvm_pvm"), KVM_MASKED_TIMER_QUIRK, total_hits(TIMER_VECTOR) == 0,
 		     "unmasking after the count ran out delivers nothing");
 	/* Take a wrongly latched tick now rather than in the next test. */
 	spin_with_irqs(ticks_to_tsc(r, count));

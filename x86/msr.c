@@ -10,7 +10,7 @@
 #define NON_CANONICAL 0x8000000000000000ULL
 #define MSR_NONEXISTENT 0x4b564d7fU /* in no vendor's range */
 
-static bool on_tcg, on_kvm;
+static bool on_tcg, on_kvm, on_pvm; /* on_pvm: the nested kvm_pvm host */
 
 /*
  * Deviations seen on this host (QEMU 7.2.22, nested kvm_pvm), by running this test under
@@ -23,11 +23,11 @@ static bool on_tcg, on_kvm;
 #define TCG_TSC "tcg: QEMU 7.2 TCG ignores WRMSR to IA32_TSC (and RDMSR reads 0)"
 #define KVM_TSC "kvm: this host's nested KVM (kvm_pvm) ignores WRMSR to IA32_TSC"
 
-/* A claim with the known deviation of TCG (@tcg_why) and/or of this KVM (@kvm_why), or NULL. */
+/* A claim with the known deviation of TCG (@tcg_why) and/or of the nested kvm_pvm host (@kvm_why). */
 static bool __printf(4, 5) report_dev(const char *tcg_why, const char *kvm_why, bool pass,
 				       const char *fmt, ...)
 {
-	const char *why = on_tcg ? tcg_why : on_kvm ? kvm_why : NULL;
+	const char *why = on_tcg ? tcg_why : on_pvm ? kvm_why : NULL;
 	char msg[160];
 	va_list ap;
 
@@ -262,6 +262,7 @@ int main(int argc, char **argv, char **envp)
 {
 	on_tcg = hypervisor_is("TCGTCGTCGTCG");
 	on_kvm = hypervisor_is("KVMKVMKVM");
+	on_pvm = on_kvm && kvm_module_is("kvm_pvm");
 	report_info("hypervisor: %s", on_tcg ? "QEMU TCG" :
 		    on_kvm ? "KVM" : "other or none");
 	report_prefix_push("msr");
