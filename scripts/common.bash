@@ -117,6 +117,7 @@ default_accel() {
 }
 
 # pick_accel ARCH: ACCEL from the environment (validated), else default_accel.
+# shellcheck disable=SC2034 # KVM_MODULE: used by arch-run.bash
 pick_accel() {
 	if [ -n "${ACCEL:-}" ]; then
 		case $ACCEL in
@@ -129,7 +130,6 @@ pick_accel() {
 	fi
 	# Which KVM: tests classify deviations of one host kind (e.g. the nested kvm_pvm) as known
 	# only there. Told to the guest as KVM_MODULE=... (docs/HACKING.md).
-	# shellcheck disable=SC2034 # used by arch-run.bash
 	KVM_MODULE=
 	if [ "$ACCEL" = kvm ]; then
 		local m
