@@ -211,6 +211,18 @@ report() {
 	fi
 }
 
+# skipped_on_kvm_module TEST: true (REPLY = the reason) when TEST's skip_on_kvm names this
+# host's KVM module.
+skipped_on_kvm_module() {
+	local spec=${CFG_SKIPKVM[$1]:-} modules
+	[ -n "$spec" ] && [ -n "$KVM_MODULE" ] || return 1
+	modules=,${spec%%[[:space:]]*},
+	[[ $modules == *",$KVM_MODULE,"* ]] || return 1
+	REPLY="${spec#*[[:space:]]} ($KVM_MODULE)"
+	while [[ $REPLY == [[:space:]]* ]]; do REPLY=${REPLY#?}; done
+	return 0
+}
+
 # precheck TEST: REPLY='' when TEST can run here, else "RESULT reason".
 precheck() {
 	local t=$1 img=$TEST_DIR/${CFG_FILE[$1]}
@@ -219,6 +231,8 @@ precheck() {
 		REPLY="SKIP needs arch ${CFG_ARCH[$t]}"
 	elif [ -n "${CFG_ACCEL[$t]:-}" ] && [ "${CFG_ACCEL[$t]}" != "$ACCEL" ]; then
 		REPLY="SKIP needs accel ${CFG_ACCEL[$t]}"
+	elif [ "$ACCEL" = kvm ] && skipped_on_kvm_module "$t"; then
+		REPLY="SKIP $REPLY"
 	elif [ "$ACCEL" = kvm ] && [ "${CFG_SMP[$t]}" -gt "$HOST_CPUS" ]; then
 		REPLY="SKIP needs ${CFG_SMP[$t]} vCPUs, KVM host has $HOST_CPUS"
 	elif ! cfg_check_host "$t"; then

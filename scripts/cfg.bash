@@ -11,18 +11,20 @@
 #   accel = kvm            run only under this accelerator, else SKIP
 #   arch = x86_64          run only for this ARCH (x86_64 i386 arm64 s390x), else SKIP
 #   check = PATH=VALUE...  run only when each host file PATH reads VALUE, else SKIP
+#   skip_on_kvm = kvm_pvm reason...  under KVM, SKIP with the reason when the host's KVM module
+#                          is one of these (comma-separated), e.g. a known host defect
 #   migration_mode = postcopy  for a test in group migration: how host/migrate migrates
 #                          (precopy or postcopy; default: $MIGRATION_MODE, else precopy)
 #
 # '#' starts a comment only at the beginning of a line (after blanks).
 
-CFG_KEYS=" file smp test_args qemu_params groups timeout accel arch check migration_mode "
+CFG_KEYS=" file smp test_args qemu_params groups timeout accel arch check skip_on_kvm migration_mode "
 CFG_DEFAULT_TIMEOUT=90
 
 declare -a CFG_TESTS=()
 declare -A CFG_FILE=() CFG_SMP=() CFG_ARGS=() CFG_QPARAMS=() CFG_GROUPS=() CFG_TIMEOUT=()
 declare -A CFG_ACCEL=() CFG_ARCH=() CFG_CHECK=() CFG_LINE=() CFG_ALL_GROUPS=()
-declare -A CFG_MIGMODE=()
+declare -A CFG_MIGMODE=() CFG_SKIPKVM=()
 
 # cfg_error LINE MESSAGE: report a malformed cfg ($cfg_file) and fail.
 cfg_error() {
@@ -187,6 +189,14 @@ cfg_parse() {
 				;;
 			esac
 			;;
+		skip_on_kvm)
+			g=${value%%[[:space:]]*}
+			if [[ -z $g || $g == *[!a-z0-9_,]* || $value != "$g"[[:space:]]*[![:space:]]* ]]; then
+				cfg_error "$n" "bad skip_on_kvm '$value' in [$cfg_section] (want MODULE[,MODULE] reason)"
+				return 1
+			fi
+			CFG_SKIPKVM[$cfg_section]=$value
+			;;
 		check)
 			# shellcheck disable=SC2206 # word splitting wanted, globbing is off
 			words=($value)
@@ -232,7 +242,7 @@ cfg_load() {
 	if {
 		echo '# run_tests.sh: parsed unittests.cfg (scripts/cfg.bash, cfg_load)'
 		declare -p CFG_TESTS CFG_FILE CFG_SMP CFG_ARGS CFG_QPARAMS CFG_GROUPS CFG_TIMEOUT \
-			CFG_ACCEL CFG_ARCH CFG_CHECK CFG_LINE CFG_ALL_GROUPS CFG_MIGMODE
+			CFG_ACCEL CFG_ARCH CFG_CHECK CFG_LINE CFG_ALL_GROUPS CFG_MIGMODE CFG_SKIPKVM
 		printf 'cfg_cached_file=%q\ncfg_cached_text=%q\ncfg_cached_ok=1\n' "$file" "$text"
 	} >"$tmp" 2>/dev/null; then
 		mv -f "$tmp" "$cache" 2>/dev/null || rm -f "$tmp"
@@ -247,6 +257,7 @@ cfg_reset() {
 	CFG_TESTS=()
 	CFG_FILE=() CFG_SMP=() CFG_ARGS=() CFG_QPARAMS=() CFG_GROUPS=() CFG_TIMEOUT=()
 	CFG_ACCEL=() CFG_ARCH=() CFG_CHECK=() CFG_LINE=() CFG_ALL_GROUPS=() CFG_MIGMODE=()
+	CFG_SKIPKVM=()
 }
 
 # cfg_check_host TEST: REPLY='' when every check = PATH=VALUE of TEST holds, else the reason.
