@@ -218,8 +218,9 @@ skipped_on_kvm_module() {
 	[ -n "$spec" ] && [ -n "$KVM_MODULE" ] || return 1
 	modules=,${spec%%[[:space:]]*},
 	[[ $modules == *",$KVM_MODULE,"* ]] || return 1
-	REPLY="${spec#*[[:space:]]} ($KVM_MODULE)"
+	REPLY=${spec#*[[:space:]]}
 	while [[ $REPLY == [[:space:]]* ]]; do REPLY=${REPLY#?}; done
+	REPLY="on $KVM_MODULE: $REPLY"
 	return 0
 }
 
