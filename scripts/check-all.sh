@@ -87,8 +87,7 @@ for arch in "${arches[@]}"; do
 			continue
 		fi
 		echo "== $arch under $accel"
-		if (cd "$dir" && ACCEL=$accel ./run_tests.sh -j "$jobs") 2>&1 | tee "$out"; then :; fi
-		add_summary "$out" "$arch/$accel"
+X
 	done
 done
 

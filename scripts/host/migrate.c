@@ -762,6 +762,12 @@ static void guest_finished(int forced)
 	if (!h.migrations && !h.skipped)
 		migration_error("the guest exited (QEMU %s) before its migration point: no migration "
 				"and no migrate_skip()", how);
+	if (h.continuous)
+		migration_error("the guest exited (QEMU %s) during continuous migration, after %d "
+				"migrations, without migrate_end_continuous()", how, h.migrations);
+	if (h.want)
+		migration_error("the guest exited (QEMU %s) while waiting for migration %d", how,
+				h.migrations + 1);
 	if (h.mode == POSTCOPY && h.migrations && !h.postcopy_migrations)
 		migration_error("postcopy mode, but none of the %d migrations entered postcopy",
 				h.migrations);
