@@ -87,7 +87,10 @@ for arch in "${arches[@]}"; do
 			continue
 		fi
 		echo "== $arch under $accel"
-X
+		if (cd "$dir" && ACCEL=$accel ./run_tests.sh -j "$jobs") 2>&1 | tee "$out"; then :; fi
+		add_summary "$out" "$arch/$accel"
+		# the next accelerator's run rewrites logs/: keep this one's for a post-mortem
+		rm -rf "$dir/logs-$accel" && cp -a "$dir/logs" "$dir/logs-$accel"
 	done
 done
 
