@@ -251,13 +251,40 @@ int sprintf(char *buf, const char *fmt, ...)
 	return n;
 }
 
+/*
+ * The console lock is re-entrant on one CPU: an exception taken while this CPU prints (a
+ * fault inside arch_puts, say) must still get its dump out, not spin on its own lock.
+ */
 static struct spinlock console_lock;
+static int console_owner = -1;
+static int console_depth;
+
+static void console_enter(void)
+{
+	int cpu = smp_processor_id();
+
+	if (atomic_read(&console_owner) == cpu) {
+		console_depth++;
+		return;
+	}
+	spin_lock(&console_lock);
+	atomic_set(&console_owner, cpu);
+	console_depth = 1;
+}
+
+static void console_leave(void)
+{
+	if (--console_depth)
+		return;
+	atomic_set(&console_owner, -1);
+	spin_unlock(&console_lock);
+}
 
 static void console_write(const char *s)
 {
-	spin_lock(&console_lock);
+	console_enter();
 	arch_puts(s);
-	spin_unlock(&console_lock);
+	console_leave();
 }
 
 int vprintf(const char *fmt, va_list ap)
@@ -282,10 +309,10 @@ int printf(const char *fmt, ...)
 
 int puts(const char *s)
 {
-	spin_lock(&console_lock);
+	console_enter();
 	arch_puts(s);
 	arch_puts("\n");
-	spin_unlock(&console_lock);
+	console_leave();
 	return 0;
 }
 
