@@ -28,7 +28,7 @@ verdict_counts() {
 verdict() {
 	local log=$1 timeout=$2 line i w n
 	local exit=-1 signal=0 timed_out=0 stopped=0 out_bytes=0 err_bytes=0
-	local have_exit=0 code=-1 last_skip='' before_exit='' first_err='' first_any=''
+	local have_exit=0 code=-1 last_skip='' before_exit='' first_err='' first_any='' failed_lines=0
 	local migration_error=''
 	local -a lines=() words=()
 	v_tests=-1 v_fail=0 v_xfail=0 v_kfail=0 v_skipped=0
@@ -63,7 +63,11 @@ verdict() {
 	for ((i = 1; i < n; i++)); do
 		line=${lines[i]%$'\r'}
 		case $line in
-		PASS:* | FAIL:* | XFAIL:* | XPASS:* | KFAIL:*)
+		FAIL:* | XPASS:*)
+			V_SUBS+=("$line")
+			failed_lines=$((failed_lines + 1))
+			;;
+		PASS:* | XFAIL:* | KFAIL:*)
 			V_SUBS+=("$line")
 			;;
 		SKIP:*)
@@ -137,6 +141,11 @@ verdict() {
 	fi
 	if ! run_exit_ok "$exit" "$code"; then
 		V_REASON="EXIT: STATUS=$code but QEMU exit status $exit"
+		return 0
+	fi
+	# A guest that exits 0 after failed claims (main returned 0, not report_summary()).
+	if [ "$code" = 0 ] && { [ "$failed_lines" -gt 0 ] || [ "$v_fail" -gt 0 ]; }; then
+		V_REASON="EXIT: STATUS=0, but $((failed_lines > v_fail ? failed_lines : v_fail)) claims failed"
 		return 0
 	fi
 	case $code in

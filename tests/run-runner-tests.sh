@@ -238,6 +238,10 @@ file = a.flat
 test_args = pass
 groups = nodefault basic
 
+[lying]
+file = a.flat
+test_args = lying
+
 [kvmquirk]
 file = a.flat
 test_args = pass
@@ -263,8 +267,9 @@ if want verdicts; then
 	expect "verdict arch" hasline "SKIP otherarch (needs arch s390x)"
 	expect "verdict check" hasline "SKIP check (needs /nonexistent/param = Y)"
 	expect "skip_on_kvm: runs under tcg" hasline "PASS kvmquirk (3 tests, 1 skipped)"
+	expect "verdict exit 0 after a FAIL line" hasline "FAIL lying (EXIT: STATUS=0, but 1 claims failed)"
 	expect "nodefault not run" eval '! has hidden'
-	expect "summary line last" lastline "SUMMARY: 3 passed, 9 failed, 6 skipped"
+	expect "summary line last" lastline "SUMMARY: 3 passed, 10 failed, 6 skipped"
 	expect "exit status on failure" eval '[ $rc = 1 ]'
 	expect "no QEMU left after timeouts" all_dead
 	expect "no temp files left" no_temp_left
@@ -276,13 +281,13 @@ fi
 if want tap; then
 	run -- -t -j 3
 	expect "tap version line" eval '[ "$(printf "%s\n" "$out" | head -n 1)" = "TAP version 13" ]'
-	expect "tap plan line" eval '[ "$(printf "%s\n" "$out" | sed -n 2p)" = "1..18" ]'
+	expect "tap plan line" eval '[ "$(printf "%s\n" "$out" | sed -n 2p)" = "1..19" ]'
 	expect "tap one line per test, in sequence" eval \
-		'[ "$(printf "%s\n" "$out" | grep -E "^(not )?ok [0-9]+ " | sed -E "s/^(not )?ok ([0-9]+) .*/\2/" | tr "\n" " ")" = "$(seq -s " " 1 18) " ]'
+		'[ "$(printf "%s\n" "$out" | grep -E "^(not )?ok [0-9]+ " | sed -E "s/^(not )?ok ([0-9]+) .*/\2/" | tr "\n" " ")" = "$(seq -s " " 1 19) " ]'
 	expect "tap skip directive" eval 'printf "%s\n" "$out" | grep -qE "^ok [0-9]+ - skip # SKIP needs a widget$"'
 	expect "tap not ok for QEMU errors" eval 'printf "%s\n" "$out" | grep -qE "^not ok [0-9]+ - segv \(QEMU killed by signal 11, no EXIT line\)$"'
 	expect "tap sub-results as comments" hasline "# FAIL: two"
-	expect "tap summary last" lastline "SUMMARY: 3 passed, 9 failed, 6 skipped"
+	expect "tap summary last" lastline "SUMMARY: 3 passed, 10 failed, 6 skipped"
 	if perl -MTAP::Parser -e 1 2>/dev/null; then
 		tapout=$out
 		out=$(printf '%s\n' "$tapout" | perl -MTAP::Parser -e '
@@ -291,7 +296,7 @@ if want tap; then
 			my @e = $p->parse_errors;
 			print "version=", $p->version, " planned=", $p->tests_planned, " run=",
 				$p->tests_run, " good_plan=", ($p->is_good_plan ? 1 : 0), " errors=", scalar(@e), " @e\n";')
-		expect "tap parses as TAP13 (TAP::Parser)" has "version=13 planned=18 run=18 good_plan=1 errors=0"
+		expect "tap parses as TAP13 (TAP::Parser)" has "version=13 planned=19 run=19 good_plan=1 errors=0"
 	fi
 fi
 
