@@ -63,6 +63,10 @@ check_crash_group() { # $1: build dir, $2: arch
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+# bash skips the EXIT trap when a signal kills it: turn them into an exit
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 echo "== runner self-tests"
 if tests/run-runner-tests.sh 2>&1 | tee "$out"; then :; fi
