@@ -20,7 +20,8 @@ common_cflags = -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 	-fno-strict-aliasing -fno-common -fno-tree-loop-distribute-patterns -MMD -MP
 
 libobjs = lib/printf.o lib/string.o lib/report.o lib/argv.o lib/abort.o \
-	lib/page_alloc.o lib/malloc.o lib/smp.o lib/div64.o lib/migrate.o lib/migrate-tests.o
+	lib/page_alloc.o lib/malloc.o lib/smp.o lib/div64.o lib/migrate.o lib/migrate-tests.o \
+	lib/subtest.o lib/clock.o
 
 # Per-arch: tests, arch_libobjs, arch_cflags, arch_ldflags, LIBARCH and the image rules.
 include $(SRCDIR)/$(TEST_DIR)/Makefile.inc

@@ -9,29 +9,15 @@
 #include "desc.h"
 #include "processor.h"
 #include "x86/smp.h"
+#include <x86/pmtimer.h>
 
 #define DEFAULT_ITERATIONS 2000
 #define IPI_VECTOR 0x40
 #define KVM_ENOSYS 1000 /* KVM's hypercall ABI: an unknown number returns -KVM_ENOSYS */
 #define UNKNOWN_HYPERCALL 0x7fff
 
-/* PIIX4 power management function (00:01.3): I/O base and enable (Intel 82371AB, 3.4). */
-#define PIIX4_PM_DEVFN ((1 << 3) | 3)
-#define PIIX4_PMBA 0x40
-#define PIIX4_PMREGMISC 0x80
-#define PM_IO_BASE 0xb000
-#define PM_TMR_OFFSET 0x08
-#define PM_TMR_MASK 0xffffff /* 24-bit unless FADT says TMR_VAL_EXT; QEMU's is 24-bit */
 
 static int iterations = DEFAULT_ITERATIONS;
-
-static inline u32 read_port32(u16 port)
-{
-	u32 v;
-
-	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static void report_cost(const char *what, u64 cycles)
 {
@@ -102,33 +88,6 @@ static void bench_vmcall(void)
 		       iterations);
 }
 
-static u32 pci_config_read(u8 devfn, u8 reg)
-{
-	outl(0x80000000U | devfn << 8 | (reg & 0xfc), 0xcf8);
-	return read_port32(0xcfc);
-}
-
-static void pci_config_write(u8 devfn, u8 reg, u32 val)
-{
-	outl(0x80000000U | devfn << 8 | (reg & 0xfc), 0xcf8);
-	outl(val, 0xcfc);
-}
-
-/* The PIIX4 PM timer port; enables the PM I/O space if the firmware did not. */
-static u16 pm_timer_port(void)
-{
-	u32 id = pci_config_read(PIIX4_PM_DEVFN, 0);
-
-	if (id != 0x71138086) /* Intel 82371AB PIIX4 ACPI */
-		return 0;
-	if (!(pci_config_read(PIIX4_PM_DEVFN, PIIX4_PMREGMISC) & 1)) {
-		pci_config_write(PIIX4_PM_DEVFN, PIIX4_PMBA, PM_IO_BASE | 1);
-		pci_config_write(PIIX4_PM_DEVFN, PIIX4_PMREGMISC, 1);
-	}
-	return (pci_config_read(PIIX4_PM_DEVFN, PIIX4_PMBA) & 0xffc0) + PM_TMR_OFFSET;
-}
-
-/* The ACPI PM timer only counts up, modulo 2^24, at 3.579545 MHz (ACPI 6.4, 4.8.3.3). */
 static void bench_inl_pmtimer(void)
 {
 	u16 port = pm_timer_port();
@@ -141,10 +100,10 @@ static void bench_inl_pmtimer(void)
 		return;
 	}
 	report_info("PM timer at port %#x", port);
-	first = prev = read_port32(port);
+	first = prev = inl(port);
 	t0 = rdtsc();
 	for (i = 0; i < iterations; i++) {
-		now = read_port32(port);
+		now = inl(port);
 		in_range += !(now & ~PM_TMR_MASK);
 		/* Half the range forward at most: a 4.7 s gap between two reads is not plausible. */
 		forward += ((now - prev) & PM_TMR_MASK) < (PM_TMR_MASK + 1) / 2;

@@ -123,6 +123,25 @@ static inline u8 inb(u16 port)
 	return v;
 }
 
+static inline u16 inw(u16 port)
+{
+	u16 v;
+
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline u32 inl(u16 port)
+{
+	u32 v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* The TSC's rate in Hz, measured against the ACPI PM timer on first use (lib/x86/clock.c). */
+u64 tsc_frequency(void);
+
 static inline void invlpg(const volatile void *va)
 {
 	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
