@@ -5,7 +5,9 @@ $(error no config.mak here: run ./configure (or ../configure from a build direct
 endif
 include config.mak
 
-VPATH = $(SRCDIR)
+# No VPATH: build products are looked up in this build directory only, sources only under
+# $(SRCDIR). An in-tree build and any number of out-of-tree builds never see each other's
+# objects, archives or images.
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
@@ -34,13 +36,22 @@ lib/libcflat.a: $(libobjs) $(arch_libobjs)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+# DIR/x.o in the build directory from $(SRCDIR)/DIR/x.c or .S, one rule pair per top-level
+# source folder: a target pattern without a slash would make prefix the prerequisite with the
+# target's directory (GNU make manual, "How Patterns Match").
+src_tops := $(sort $(foreach f,$(wildcard $(SRCDIR)/*/*.[cS] $(SRCDIR)/*/*/*.[cS]), \
+	$(firstword $(subst /, ,$(patsubst $(SRCDIR)/%,%,$(f))))))
 
-%.o: %.S
-	@mkdir -p $(dir $@)
-	$(CC) $(ASFLAGS) -c -o $@ $<
+define compile_rules
+$(1)/%.o: $$(SRCDIR)/$(1)/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -c -o $$@ $$<
+
+$(1)/%.o: $$(SRCDIR)/$(1)/%.S
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ASFLAGS) -c -o $$@ $$<
+endef
+$(foreach d,$(src_tops),$(eval $(call compile_rules,$(d))))
 
 # Host helpers used by the runner (process supervision, QMP migration).
 # Sources in scripts/host/NAME.c, binaries in host/NAME of the build directory.
@@ -50,7 +61,7 @@ host_libs_migrate = -ljansson
 # Static: it starts once per test, and dynamic loading is a fifth of its start-up.
 host_libs_supervise = -static
 
-host/%: scripts/host/%.c $(wildcard $(SRCDIR)/scripts/host/*.h)
+host/%: $(SRCDIR)/scripts/host/%.c $(wildcard $(SRCDIR)/scripts/host/*.h)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(host_libs_$(notdir $@))
 
