@@ -39,6 +39,8 @@
 #define TCR_TxSZ(x) ((u64)(x) | ((u64)(x) << 16))
 #define TCR_WALK_ATTRS ((1UL << 8) | (1UL << 10) | (3UL << 12))
 #define TCR_EPD1 BIT(23)
+#define TCR_TBI0 BIT_ULL(37)
+#define MAIR_NORMAL_TAGGED 0xf0UL
 #define TCR_IPS_SHIFT 32
 
 /* SCTLR_EL1 (Arm ARM D17.2.118): M, C, SA, SA0, I, DZE, UCT, nTWI, nTWE, UCI, the RES1
@@ -148,6 +150,9 @@ static u64 page_desc(u64 pa, int attr)
 		return d | DESC_UXN | DESC_PXN;
 	case PAGE_USER_RX:
 		return d | DESC_AP_EL0 | DESC_AP_RO;
+	case PAGE_TAGGED_RW:
+		d &= ~DESC_ATTRINDX(7);
+		return d | DESC_ATTRINDX(MT_NORMAL_TAGGED) | DESC_UXN | DESC_PXN;
 	default:
 		return d | DESC_UXN;
 	}
@@ -180,6 +185,19 @@ void mmu_setup_final(phys_addr_t ram_start, phys_addr_t ram_end)
 	/* secondaries read mmu_regs with their MMU off */
 	dcache_clean_range(&mmu_regs, &mmu_regs + 1);
 	mmu_load(&mmu_regs);
+}
+
+void mmu_enable_tagged(void)
+{
+	mmu_regs.mair |= MAIR_NORMAL_TAGGED << (8 * MT_NORMAL_TAGGED);
+	mmu_regs.tcr |= TCR_TBI0;
+	dcache_clean_range(&mmu_regs, &mmu_regs + 1);
+	write_sysreg(mmu_regs.mair, mair_el1);
+	write_sysreg(mmu_regs.tcr, tcr_el1);
+	isb();
+	asm volatile("tlbi vmalle1is" ::: "memory");
+	dsb(ish);
+	isb();
 }
 
 void mmu_enable_secondary(void)

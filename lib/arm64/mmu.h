@@ -16,12 +16,14 @@
 #define MT_DEVICE_nGnRE 1
 #define MT_NORMAL_NC 2
 #define MT_NORMAL 3
+#define MT_NORMAL_TAGGED 4 /* programmed by mmu_enable_tagged() only: needs FEAT_MTE2 */
 
 /* Page attributes for mmu_set_page(). */
 #define PAGE_NORMAL_RW 0   /* EL1 rw, no EL0 access, EL1 executable */
 #define PAGE_USER_RW 1     /* EL1+EL0 rw, executable at neither (EL0-writable => PXN) */
 #define PAGE_KERNEL_XN 2   /* EL1 rw, executable at neither */
 #define PAGE_USER_RX 3     /* EL1+EL0 read-only, executable at both */
+#define PAGE_TAGGED_RW 4   /* EL1 rw, not executable, Normal Tagged (MTE allocation tags) */
 
 void mmu_enable_secondary(void);           /* called by secondaries' entry code */
 /* Change the 4 KiB page at @va in RAM (break-before-make, TLBs flushed on all CPUs). */
@@ -32,6 +34,12 @@ void mmu_map_page(void *va);
 /* The leaf descriptor for @va, 0 when unmapped. */
 u64 mmu_get_pte(const void *va);
 bool mmu_enabled(void);
+/*
+ * Program MAIR_EL1's MT_NORMAL_TAGGED attribute (Normal, Tagged: 0xf0) and TCR_EL1.TBI0
+ * (tagged pointers: the top byte is ignored by translation), on this CPU and for CPUs
+ * that enable their MMU later. Only with FEAT_MTE2 (the encoding is reserved without it).
+ */
+void mmu_enable_tagged(void);
 
 
 
