@@ -25,7 +25,7 @@ default_arches() {
 
 kvm_usable_for() {
 	case "$1" in x86_64 | i386) ;; *) return 1 ;; esac
-	[ "$(uname -m)" = x86_64 ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]
+	[ "$(uname -m)" = x86_64 ] && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]
 }
 
 read -r -a arches <<<"${ARCHES:-$(default_arches | tr '\n' ' ')}"

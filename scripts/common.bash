@@ -94,9 +94,11 @@ host_cpus() {
 	[ -n "$HOST_CPUS" ] || HOST_CPUS=$(nproc 2>/dev/null) || HOST_CPUS=1
 }
 
-# kvm_usable: /dev/kvm can be opened read-write.
+# kvm_usable: /dev/kvm is a character device that can be opened read-write. (Opening a
+# missing /dev/kvm with <> would create a regular file there.)
 kvm_usable() {
 	local fd
+	[ -c /dev/kvm ] || return 1
 	{ exec {fd}<>/dev/kvm; } 2>/dev/null || return 1
 	exec {fd}>&-
 	return 0
