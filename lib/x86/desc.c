@@ -2,6 +2,7 @@
 #include "libcflat.h"
 #include "desc.h"
 #include "processor.h"
+#include <x86/fault.h>
 
 #define GDT_ENTRIES (FIRST_TSS_SEL / 8 + MAX_CPUS * TSS_DESC_SIZE / 8)
 #define IST_STACK_SIZE 4096
@@ -92,6 +93,11 @@ struct x86_cpu x86_cpus[MAX_CPUS];
 unsigned long x86_ram_top = 0x100000000ULL - 1; /* set from fw_cfg at boot */
 static struct tss tss[MAX_CPUS] __aligned(128);
 static u8 ist_stacks[MAX_CPUS][IST_STACK_SIZE] __aligned(16);
+#ifdef __x86_64__
+#define RING0_STACK_SIZE 8192
+/* Where exceptions from CPL 3 arrive (TSS.RSP0); i386 uses the ESP0 stack below. */
+static u8 ring0_stacks[MAX_CPUS][RING0_STACK_SIZE] __aligned(16);
+#endif
 static ex_handler_t handlers[256];
 
 extern u8 isr_stubs[];
@@ -168,6 +174,7 @@ static void init_tss(int cpu)
 	t->iomap_base = sizeof(*t); /* no I/O permission bitmap */
 #ifdef __x86_64__
 	t->ist[0] = (unsigned long)&ist_stacks[cpu][IST_STACK_SIZE];
+	t->rsp[0] = (unsigned long)&ring0_stacks[cpu][RING0_STACK_SIZE];
 #else
 	t->ss0 = KERNEL_DS;
 	t->esp0 = (unsigned long)&ist_stacks[cpu][IST_STACK_SIZE];
@@ -304,6 +311,7 @@ void do_exception(struct ex_regs *regs)
 	}
 	if (apply_fixup(regs))
 		return;
+	fault_catch(regs); /* returns only if no fragment is waiting for this exception */
 	if (dumping[cpu]++) {
 		/* Faulted while reporting a fault: say so and stop, never loop. */
 		printf("cpu %d: exception %lu (%s) at ip=%#lx while dumping an earlier one\n", cpu,

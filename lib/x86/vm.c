@@ -152,3 +152,13 @@ int vm_enable_paging(void)
 	WRITE_ONCE(paging_enabled, 1);
 	return EXC_NONE;
 }
+
+bool vm_require_paging(void)
+{
+	int vec = vm_enable_paging();
+
+	if (vec != EXC_NONE)
+		report_skip("paging: enabling it raised %s: the hypervisor refuses 32-bit paging",
+			    exception_name(vec));
+	return vec == EXC_NONE;
+}

@@ -36,6 +36,8 @@ static inline bool vm_paging_enabled(void)
  * or the vector the CPU raised (this host's KVM raises #GP for 32-bit paging).
  */
 int vm_enable_paging(void);
+/* vm_enable_paging(), or a SKIP line naming the vector the CPU raised and false. */
+bool vm_require_paging(void);
 
 /* The entry that maps @va at whatever level it is (leaf or not present); *level 1 = PTE. */
 pteval_t *vm_walk(const void *va, int *level);
