@@ -23,7 +23,7 @@ common_cflags = -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 
 libobjs = lib/printf.o lib/string.o lib/report.o lib/argv.o lib/abort.o \
 	lib/page_alloc.o lib/malloc.o lib/smp.o lib/div64.o lib/migrate.o lib/migrate-tests.o \
-	lib/subtest.o lib/clock.o
+	lib/subtest.o lib/clock.o lib/pci.o
 
 # Per-arch: tests, arch_libobjs, arch_cflags, arch_ldflags, LIBARCH and the image rules.
 include $(SRCDIR)/$(TEST_DIR)/Makefile.inc
