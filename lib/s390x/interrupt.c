@@ -17,6 +17,9 @@ struct irq_state {
 	int depth;
 	bool pgm_expected;
 	u16 pgm_code;
+	u8 pgm_ilc;
+	u64 pgm_trans_id;
+	struct psw pgm_resume;
 	struct psw pgm_old_psw;
 	bool io_wanted;
 	unsigned int io_count;
@@ -118,15 +121,23 @@ void unexpected_int(const char *class, struct int_regs *regs, u64 code)
 	exit(EXIT_ABORT);
 }
 
-void expect_pgm_int(void)
+void expect_pgm_int_resume(void *resume)
 {
 	struct irq_state *s = this_cpu();
 
 	s->pgm_code = 0;
+	s->pgm_ilc = 0;
+	s->pgm_trans_id = 0;
+	s->pgm_resume = (struct psw){ psw_mask(), (u64)resume };
 	s->pgm_old_psw = (struct psw){ 0, 0 };
 	barrier();
 	s->pgm_expected = true;
 	barrier();
+}
+
+void expect_pgm_int(void)
+{
+	expect_pgm_int_resume(NULL);
 }
 
 u16 pgm_int_taken(void)
@@ -148,9 +159,34 @@ bool check_pgm_int_code(u16 code)
 	return report(taken == code, "program interruption code %#x (got %#x)", code, taken);
 }
 
+bool check_pgm_int(u16 code, int ilc, const char *what, ...)
+{
+	int taken_ilc = this_cpu()->pgm_ilc;
+	u16 taken = pgm_int_taken();
+	char buf[128];
+	va_list ap;
+
+	va_start(ap, what);
+	vsnprintf(buf, sizeof(buf), what, ap);
+	va_end(ap);
+	return report(taken == code && taken_ilc == ilc,
+		      "%s: program interruption %#x, ILC %d (got %#x, ILC %d)", buf, code, ilc,
+		      taken, taken ? taken_ilc : -1);
+}
+
 const struct psw *pgm_int_old_psw(void)
 {
 	return &this_cpu()->pgm_old_psw;
+}
+
+int pgm_int_ilc(void)
+{
+	return this_cpu()->pgm_ilc;
+}
+
+u64 pgm_int_trans_id(void)
+{
+	return this_cpu()->pgm_trans_id;
 }
 
 /*
@@ -182,8 +218,12 @@ void __weak handle_pgm_int(struct int_regs *regs, u16 code)
 		unexpected_int(where, regs, code);
 	}
 	s->pgm_code = code;
+	s->pgm_ilc = ilc;
+	s->pgm_trans_id = LC_FIELD(u64, LC_TRANS_EXC);
 	s->pgm_old_psw = regs->psw;
-	if (pgm_code_nullifies(code))
+	if (s->pgm_resume.addr)
+		regs->psw = s->pgm_resume;
+	else if (pgm_code_nullifies(code))
 		regs->psw.addr += ilc;
 }
 
@@ -277,7 +317,10 @@ void do_svc_int(struct int_regs *regs)
 	u16 code = LC_FIELD(u16, LC_SVC_CODE);
 
 	this_cpu()->depth++;
-	handle_svc_int(regs, code);
+	if (code == SVC_LEAVE_PSTATE && (regs->psw.mask & PSW_MASK_PSTATE))
+		regs->psw.mask &= ~PSW_MASK_PSTATE;
+	else
+		handle_svc_int(regs, code);
 	this_cpu()->depth--;
 }
 

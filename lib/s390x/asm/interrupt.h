@@ -27,7 +27,10 @@
 #define PGM_INT_CODE_SPECIFICATION	0x06
 #define PGM_INT_CODE_DATA		0x07
 #define PGM_INT_CODE_FIXED_POINT_DIVIDE	0x09
+#define PGM_INT_CODE_TRANSLATION_SPEC	0x12
+#define PGM_INT_CODE_SPECIAL_OPERATION	0x13
 #define PGM_INT_CODE_OPERAND		0x15
+#define PGM_INT_CODE_VECTOR_PROCESSING	0x1b
 #define PGM_INT_CODE_SEGMENT_TRANSLATION 0x10
 #define PGM_INT_CODE_PAGE_TRANSLATION	0x11
 #define PGM_INT_CODE_ASCE_TYPE		0x38
@@ -84,9 +87,41 @@ void unexpected_int(const char *class, struct int_regs *regs, u64 code) __noretu
  * The handler resumes after the instruction (for nullifying conditions it steps over it).
  */
 void expect_pgm_int(void);
+/*
+ * Like expect_pgm_int(), but the interrupted code resumes at @resume with the PSW mask
+ * of this call: for conditions whose old PSW cannot be continued (an odd address, an
+ * invalid PSW).
+ */
+void expect_pgm_int_resume(void *resume);
 u16 pgm_int_taken(void);		/* code of the expected interruption, 0 if none; disarms */
 bool check_pgm_int_code(u16 code);	/* report(taken == code) */
+/*
+ * report() that exactly one program interruption with @code came since expect_pgm_int()
+ * for the operation @what describes, with instruction length @ilc bytes (2, 4, 6; 0 for an interruption with ILC 0). Disarms.
+ * A second interruption while armed is an unexpected one (the test aborts).
+ */
+bool check_pgm_int(u16 code, int ilc, const char *what, ...) __printf(3, 4);
 const struct psw *pgm_int_old_psw(void);	/* the old PSW of the last expected one */
+int pgm_int_ilc(void);			/* its instruction length in bytes */
+/*
+ * Its translation-exception identification (real lowcore 0xa8): bits 0-51 are the page
+ * of the failing address, bits 62-63 the address space (PoP ch. 6 "Exception Access").
+ */
+u64 pgm_int_trans_id(void);
+#define TEID_ADDR_MASK	(~0xfffUL)
+#define TEID_ASCE_MASK	3UL
+
+/* Problem state: leave_pstate() is SVC SVC_LEAVE_PSTATE, which the library handles. */
+#define SVC_LEAVE_PSTATE 255
+static inline void enter_pstate(void)
+{
+	psw_mask_load(psw_mask() | PSW_MASK_PSTATE);
+}
+
+static inline void leave_pstate(void)
+{
+	asm volatile("svc %[code]" : : [code] "i"(SVC_LEAVE_PSTATE) : "memory");
+}
 
 /* I/O interruptions a test waits for: the default handler records them while wanted. */
 void io_int_want(bool want);
