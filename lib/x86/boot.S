@@ -4,9 +4,10 @@
  * paging off, flat CS/DS, %ebx = physical address of struct hvm_start_info
  * (Xen public ABI, arch-x86/hvm/start_info.h).
  *
- * i386 starts with paging off: this host's KVM (kvm_pvm) raises #GP on setting CR0.PG
- * with 32-bit paging (PAE or not), so enabling it is left to vm_enable_paging(), which
- * catches that. The AP path follows whatever the BSP ended up with (paging_enabled).
+ * i386 starts with paging off: a hypervisor may raise #GP on setting CR0.PG with 32-bit
+ * paging, PAE or not (known deviation kvm-pvm-paging32), so enabling it is left to
+ * vm_enable_paging(), which catches that. The AP path follows whatever the BSP ended up
+ * with (paging_enabled). Boot state and AP entry: docs/x86.md.
  *
  * Identity map: 4 page directories of 2 MiB pages cover 0-4 GiB. On x86_64 a PML4 and
  * a PDPT sit above them; on i386 the PDPT is the PAE root (CR3).
@@ -89,7 +90,7 @@ pvh_start:
 	jmp halt
 #endif
 
-/* SMP: entered in 32-bit protected mode, see docs/x86-smp-handoff.md. */
+/* APs: entered in 32-bit protected mode from the trampoline (docs/x86.md). */
 	.globl ap_start32
 ap_start32:
 	cli

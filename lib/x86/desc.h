@@ -188,7 +188,7 @@ static inline int write_ulong_safe(volatile void *p, unsigned long val)
 	return exc_vector();
 }
 
-/* Descriptor tables, for the SMP trampoline (docs/x86-smp-handoff.md). */
+/* Descriptor tables, for the AP trampoline (docs/x86.md, "Descriptor tables"). */
 struct descriptor_ptr {
 	u16 limit;
 	unsigned long base;

@@ -1,6 +1,6 @@
 /*
  * From boot.S to main(): console, memory, command line, this CPU's descriptor tables,
- * then the SMP hook. See docs/x86-smp-handoff.md for what the SMP code may rely on.
+ * then the APs. docs/x86.md says what main() and the AP code may rely on.
  */
 #include "libcflat.h"
 #include "desc.h"

@@ -10,10 +10,10 @@
  *
  * Only offsets relative to ap_trampoline_start are used while CS/DS point at the
  * copy. The far jump out is to an absolute address in the image, so it needs no
- * patching; the GDT pseudo-descriptor is filled in by the BSP (sgdt) before the SIPI.
+ * patching; the BSP copies gdt_descr into the GDT pseudo-descriptor before the SIPI.
  */
-#define KERNEL_DS_SEL 0x10   /* docs/x86-smp-handoff.md: flat data */
-#define KERNEL_CS32_SEL 0x18 /* docs/x86-smp-handoff.md: 32-bit flat code */
+#define KERNEL_DS_SEL 0x10   /* KERNEL_DS in lib/x86/desc.h: flat data */
+#define KERNEL_CS32_SEL 0x18 /* KERNEL_CS32 in lib/x86/desc.h: 32-bit flat code */
 
 #define TRAMPOLINE_OFFSET(sym) ((sym) - ap_trampoline_start)
 
