@@ -320,9 +320,10 @@ static void sgi_to_self(u32 irq)
 	gic_ipi_send_single(irq, smp_processor_id());
 }
 
-#define TCG_PPI_ISPENDR "tcg: QEMU 7.2 GICv2 with 2+ cpus ignores GICD_ISPENDR for PPIs"
+#define TCG_PPI_ISPENDR \
+	"tcg-gicv2-ppi-ispendr: QEMU 7.2 GICv2 with 2+ cpus ignores GICD_ISPENDR for PPIs"
 
-/* Observed on QEMU 7.2 TCG: with one CPU the write works, with more it is dropped. */
+/* Known deviation tcg-gicv2-ppi-ispendr: with one CPU the write works, with more it is dropped. */
 static bool ppi_ispendr_known_broken(u32 irq)
 {
 	return on_tcg && gic_version() == 2 && nr_cpus > 1 && !gic_is_sgi(irq) &&
@@ -593,7 +594,8 @@ static void check_v2_spi_targets(u32 spi)
 	writel(0, word);
 	writeb(0xff, byte);
 	got = readb(byte);
-	report_kfail(on_tcg && nr_cpus > 1, "tcg: QEMU 7.2 keeps target bits of absent cpus",
+	report_kfail(on_tcg && nr_cpus > 1,
+		     "tcg-gicv2-itargetsr: QEMU 7.2 keeps target bits of absent cpus",
 		     got == expect, "0xff reads %#x with %d cpu(s) (want %#x)", got, nr_cpus, expect);
 	report(readl(word) == (u32)got << shift, "a byte write leaves the other bytes alone");
 	writel(saved, word);

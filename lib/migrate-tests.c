@@ -9,8 +9,8 @@
  *                  previous contents, while the host migrates continuously, until the host
  *                  reported M (default 3) migrations; then every page is verified
  *
- * Known deviation (report_kfail): QEMU before 9.0 under TCG loses guest stores made
- * through a softmmu TLB entry that was filled while its page was dirty, after a
+ * Known deviation tcg-precopy-dirty (report_kfail): QEMU before 9.0 under TCG loses guest
+ * stores made through a softmmu TLB entry that was filled while its page was dirty, after a
  * precopy dirty-bitmap sync cleared the page (the sync's fast path did not reset the
  * TLB's not-dirty flags; fixed upstream by 03bfc2188f "physmem: Fix migration dirty
  * bitmap coherency with TCG memory access"). The destination then gets an older copy
@@ -135,8 +135,8 @@ static int selftest(int migrations)
 }
 
 /* The known QEMU (< 9.0) TCG precopy deviation: see the comment at the top. */
-#define TCG_PRECOPY_BUG "tcg: QEMU < 9.0 precopy loses stores through TLB entries filled " \
-	"before a dirty-bitmap sync (fixed by QEMU 03bfc2188f)"
+#define TCG_PRECOPY_BUG "tcg-precopy-dirty: QEMU < 9.0 precopy loses stores through TLB " \
+	"entries filled before a dirty-bitmap sync (fixed by QEMU 03bfc2188f)"
 
 static bool tcg_precopy(void)
 {

@@ -6,14 +6,15 @@
 /*
  * A pending service signal (floating interruption) must survive a migration. QEMU's TCG
  * FLIC did not migrate pending interruptions until the 2024 fix "hw/intc/s390_flic: Migrate
- * pending state"; lib/s390x/sclp.c notices such a lost signal instead of waiting forever.
+ * pending state" (known deviation tcg-s390x-flic-migration); lib/s390x/sclp.c notices such
+ * a lost signal instead of waiting forever.
  */
 void migration_arch_report(void)
 {
 	unsigned int lost = sclp_lost_signals();
 
-	report_kfail(accel_is("tcg"), "tcg: QEMU's TCG FLIC before its 2024 fix does not migrate "
-		     "pending floating interruptions", lost == 0,
+	report_kfail(accel_is("tcg"), "tcg-s390x-flic-migration: QEMU's TCG FLIC before its 2024 "
+		     "fix does not migrate pending floating interruptions", lost == 0,
 		     "SCLP service signals lost across migrations: %u", lost);
 }
 

@@ -17,7 +17,7 @@
 #                         default: 0 (e.g. PSCI SYSTEM_OFF) or (code << 1) | 1 (debug-exit);
 #                         s390x: 0 for code 0, else 1 (docs/HACKING.md)
 #
-# Environment: ACCEL, QEMU, TIMEOUT (seconds; none by hand), MIGRATION=yes (issue #5),
+# Environment: ACCEL, QEMU, TIMEOUT (seconds; none by hand), MIGRATION=yes (host/migrate),
 # RUN_DRY_RUN=1 (print the command line, run nothing). Set by run_tests.sh only:
 # RUNNER_PID (QEMU dies when that process does; supervise then ends the output with its
 # "supervise: status ..." line) and RUN_LIBRARY=1: run_tests.sh sources the arch script

@@ -4,7 +4,7 @@
 # Runs the migration selftest with K migrations and with none (selftest 0 then only checks,
 # but still starts a destination), both under host/migrate, and prints
 #   (time with K - time with 0) / K
-# in milliseconds. Target (issue #5): at most 150 ms.
+# in milliseconds. Target: at most 150 ms.
 set -euo pipefail
 
 k=${1:-20}

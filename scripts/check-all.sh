@@ -72,6 +72,10 @@ echo "== runner self-tests"
 if tests/run-runner-tests.sh 2>&1 | tee "$out"; then :; fi
 add_summary "$out" "runner self-tests"
 
+echo "== known-deviations table (scripts/check-deviations.sh)"
+if scripts/check-deviations.sh 2>&1 | tee "$out"; then :; fi
+add_summary "$out" "known-deviations table"
+
 for arch in "${arches[@]}"; do
 	dir=build/$arch
 	echo "== build $arch in $dir"

@@ -15,13 +15,13 @@
 #define TIMER_VECTOR 0x60
 
 /*
- * Deviations seen on this project's CI host (nested kvm_pvm, docs/x86-smp-handoff.md):
- * a fixed interrupt is delivered without ever setting its ISR bit, and a timer
- * expiry that happened while LVTT was masked is delivered when it is unmasked.
- * Neither is architectural (SDM Vol. 3A, 11.8.4 and 11.5.1).
+ * Known deviations of the kvm_pvm module (docs/known-deviations.md): a fixed interrupt
+ * delivered without ever setting its ISR bit, and a timer expiry that happened while LVTT
+ * was masked delivered when it is unmasked. Neither is architectural (SDM Vol. 3A, 11.8.4
+ * and 11.5.1).
  */
-#define KVM_ISR_QUIRK "kvm: nested kvm_pvm host delivers interrupts without setting ISR"
-#define KVM_MASKED_TIMER_QUIRK "kvm: nested kvm_pvm host latches a masked timer expiry"
+#define KVM_ISR_QUIRK "kvm-pvm-apic-isr: kvm_pvm delivers interrupts without setting ISR"
+#define KVM_MASKED_TIMER_QUIRK "kvm-pvm-masked-timer: kvm_pvm latches a masked timer expiry"
 
 /* Waits for an interrupt that should come; only a failing test waits this long. */
 #define TIMEOUT_TSC 10000000000ULL
@@ -132,7 +132,7 @@ static void test_mode_access(void)
 		       "WRMSR to the read-only x2APIC ID register raises #GP");
 		report(rdmsr(MSR_IA32_APIC_BASE) & APICBASE_EXTD, "IA32_APIC_BASE.EXTD is set");
 	} else {
-		report_kfail(accel_is("tcg"), "tcg: QEMU 7.2 TCG reads unknown MSRs as 0",
+		report_kfail(accel_is("tcg"), "tcg-msr-gp: QEMU 7.2 TCG reads unknown MSRs as 0",
 			     rdmsr_safe(X2APIC_MSR_BASE + APIC_ID / 16, &val) == GP_VECTOR,
 			     "RDMSR of an x2APIC register in xAPIC mode raises #GP");
 		report(!(rdmsr(MSR_IA32_APIC_BASE) & APICBASE_EXTD), "IA32_APIC_BASE.EXTD is clear");

@@ -13,17 +13,18 @@
 static bool on_tcg, on_kvm, on_pvm; /* on_pvm: the nested kvm_pvm host */
 
 /*
- * Deviations seen on this host (QEMU 7.2.22, nested kvm_pvm), by running this test under
- * both accelerators. A claim stays a claim: it is a known failure only on the accelerator
- * named, and an ordinary PASS/FAIL anywhere else.
+ * Known deviations of QEMU 7.2 TCG and of the kvm_pvm module (docs/known-deviations.md). A
+ * claim stays a claim: it is a known failure only on the accelerator named, and an
+ * ordinary PASS/FAIL anywhere else.
  */
-#define TCG_NO_CHECKS "tcg: QEMU 7.2 TCG WRMSR/RDMSR do no reserved-bit, canonical or unknown-MSR checks"
-#define TCG_PAT "tcg: QEMU 7.2 TCG stores any IA32_PAT value"
-#define KVM_PAT "kvm: this host's nested KVM (kvm_pvm) stores any IA32_PAT value"
-#define TCG_TSC "tcg: QEMU 7.2 TCG ignores WRMSR to IA32_TSC (and RDMSR reads 0)"
-#define KVM_TSC "kvm: this host's nested KVM (kvm_pvm) ignores WRMSR to IA32_TSC"
+#define TCG_NO_CHECKS \
+	"tcg-msr-gp: QEMU 7.2 TCG WRMSR/RDMSR do no reserved-bit, canonical or unknown-MSR checks"
+#define TCG_PAT "tcg-pat: QEMU 7.2 TCG stores any IA32_PAT value"
+#define KVM_PAT "kvm-pvm-pat: kvm_pvm stores any IA32_PAT value"
+#define TCG_TSC "tcg-tsc-write: QEMU 7.2 TCG ignores WRMSR to IA32_TSC (and RDMSR reads 0)"
+#define KVM_TSC "kvm-pvm-tsc-write: kvm_pvm ignores WRMSR to IA32_TSC"
 
-/* A claim with the known deviation of TCG (@tcg_why) and/or of the nested kvm_pvm host (@kvm_why). */
+/* A claim with the known deviation of TCG (@tcg_why) and/or of the kvm_pvm module (@kvm_why). */
 static bool __printf(4, 5) report_dev(const char *tcg_why, const char *kvm_why, bool pass,
 				       const char *fmt, ...)
 {

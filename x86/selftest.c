@@ -83,14 +83,14 @@ static int load_bad_selector(u16 sel)
 	return exc_vector();
 }
 
-/* Paging is always on for x86_64; i386 turns it on here, which this host's KVM refuses. */
+/* Paging is always on for x86_64; i386 turns it on here, which a hypervisor may refuse. */
 static bool paging_available(void)
 {
 	int vec = vm_enable_paging();
 
 	if (vec != EXC_NONE)
 		report_skip("paging: enabling it raised %s: %s", exception_name(vec),
-			    "the hypervisor refuses 32-bit paging");
+			    "the hypervisor refuses 32-bit paging (known: kvm-pvm-paging32)");
 	return vec == EXC_NONE;
 }
 
@@ -151,8 +151,8 @@ static void check_bp_handler(void)
 }
 
 /*
- * INT n is its own sub-test: on this host's nested KVM (kvm_pvm) any INT n at CPL 0 hangs
- * the guest ("INTERNAL_ERROR in batch emul" in the host log), so its cfg entry is TCG-only.
+ * INT n is its own sub-test: under the kvm_pvm module any INT n at CPL 0 hangs the guest
+ * (known deviation kvm-pvm-int-n), so its cfg entry skips there.
  */
 static void check_breakpoint(void)
 {

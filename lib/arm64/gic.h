@@ -182,7 +182,7 @@ void gic_enable_defaults(void);
 /* gic_init() on this CPU, then gic_enable_defaults() on every online CPU. */
 int gic_init_all_cpus(void);
 
-/* Register addresses, for tests and the ITS (issue #6). */
+/* Register addresses, for tests and the ITS. */
 void *gic_dist_base(void);
 void *gic_cpu_base(void);			/* v2 */
 void *gic_redist_base(int cpu);			/* v3: RD_base of a logical CPU */

@@ -72,8 +72,9 @@ void sclp_handle_service_signal(u32 param)
  * although the SCCB already holds a response code was lost: QEMU's TCG FLIC (before the
  * 2024 fix "hw/intc/s390_flic: Migrate pending state") does not migrate pending floating
  * interruptions, so a migration between the command and its signal drops the signal and
- * an enabled wait for it would never end. Counted for sclp_lost_signals() (the migration
- * tests report it); a command still without a response keeps us waiting.
+ * an enabled wait for it would never end (known deviation tcg-s390x-flic-migration).
+ * Counted for sclp_lost_signals() (the migration tests report it); a command still without
+ * a response keeps us waiting.
  */
 #define LOST_SIGNAL_USECS 2000000UL
 static unsigned int lost_signals;

@@ -116,9 +116,9 @@ int smp_cpu_start(int cpu, void (*fn)(void))
 	if (cc)
 		return cc;
 	/*
-	 * A CPU stopped in a wait state keeps QEMU's halted flag through SIGP RESTART
-	 * (seen with 7.2 TCG: it never runs); an initial CPU reset clears it and
-	 * gives a clean start (PoP ch. 4 "CPU Reset").
+	 * A CPU stopped in a wait state can keep QEMU's halted flag through SIGP RESTART
+	 * and never run (known deviation tcg-s390x-restart-halted); an initial CPU reset
+	 * clears it and gives a clean start (PoP ch. 4 "CPU Reset").
 	 */
 	cc = sigp_retry(c->addr, SIGP_INITIAL_CPU_RESET, 0, NULL);
 	if (cc)

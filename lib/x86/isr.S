@@ -83,8 +83,8 @@ isr_common:
 	je 1f
 	add $8, %esp		/* vector, error code */
 	/*
-	 * Same-privilege return without IRET: this host's nested KVM (kvm_pvm) fails to
-	 * emulate a 32-bit IRET ("INTERNAL_ERROR in batch emul") and the guest hangs.
+	 * Same-privilege return without IRET: the kvm_pvm module fails to emulate a 32-bit
+	 * IRET and the guest hangs (known deviation kvm-pvm-iret32).
 	 * Frame is EIP, CS, EFLAGS (no ESP/SS at the same CPL, SDM 6.12.1): rewrite it to
 	 * EFLAGS, EIP and return with POPF; RET. Only NMI needs IRET (it unblocks NMIs).
 	 */

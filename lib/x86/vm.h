@@ -33,7 +33,8 @@ static inline bool vm_paging_enabled(void)
 
 /*
  * Turn paging on with the identity map if it is not on yet (i386). Returns EXC_NONE,
- * or the vector the CPU raised (this host's KVM raises #GP for 32-bit paging).
+ * or the vector the CPU raised (#GP where the hypervisor refuses 32-bit paging: known
+ * deviation kvm-pvm-paging32).
  */
 int vm_enable_paging(void);
 /* vm_enable_paging(), or a SKIP line naming the vector the CPU raised and false. */

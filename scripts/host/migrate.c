@@ -55,9 +55,9 @@
 /*
  * QEMU 7.2 can hang for good in its exit path (main thread in monitor_cleanup's aio_poll,
  * waiting for the QMP dispatcher while the vCPU threads wait for the BQL) when QMP commands
- * race a guest shutdown: seen on s390x, whose guests can finish within a few ms, while we
- * were still setting the source up. Its SHUTDOWN event has already told the outcome, so
- * after this long we kill it and take the exit status from that event.
+ * race a guest shutdown (known deviation qemu-qmp-shutdown-hang): s390x guests can finish
+ * within a few ms, while we are still setting the source up. Its SHUTDOWN event has already
+ * told the outcome, so after this long we kill it and take the exit status from that event.
  */
 #define SHUTDOWN_GRACE_MS 3000
 
