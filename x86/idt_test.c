@@ -57,7 +57,7 @@ USER_FRAGMENT(user_into, "mov $0x7f, %al\n\tadd $1, %al\n\tinto\nuser_into_at: n
 #endif
 
 #ifdef __x86_64__
-#define IDT_INDEX_DEVIATION "tcg: QEMU 7.2 scales the IDT index by the 16-byte gate size"
+#define IDT_INDEX_DEVIATION "tcg-idt-index-scale: QEMU 7.2 scales the IDT index by the 16-byte gate size"
 #else
 #define IDT_INDEX_DEVIATION NULL
 #endif
@@ -118,7 +118,7 @@ static void check_kernel(void)
 		{ "non-canonical read", noncanonical_read, noncanonical_read_at, false,
 		  GP_VECTOR, 0, 0, NULL },
 		{ "non-canonical stack access", noncanonical_stack, noncanonical_stack_at, false,
-		  SS_VECTOR, 0, 0, "tcg: QEMU 7.2 raises #GP for every non-canonical access" },
+		  SS_VECTOR, 0, 0, "tcg-noncanonical-ss: QEMU 7.2 raises #GP for every non-canonical access" },
 #endif
 	};
 	int i;

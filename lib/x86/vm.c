@@ -158,7 +158,7 @@ bool vm_require_paging(void)
 	int vec = vm_enable_paging();
 
 	if (vec != EXC_NONE)
-		report_skip("paging: enabling it raised %s: the hypervisor refuses 32-bit paging",
-			    exception_name(vec));
+		report_skip("paging: enabling it raised %s: the hypervisor refuses 32-bit paging "
+			    "(known: kvm-pvm-paging32)", exception_name(vec));
 	return vec == EXC_NONE;
 }
