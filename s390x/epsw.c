@@ -10,9 +10,10 @@
 #define CR0_EXTRACTION_AUTHORITY CR_BIT(36)
 #define HIGH_MARK 0xa5a5a5a5UL
 
-/* Known deviations of QEMU 7.2's TCG. */
-#define TCG_EPSW_CC "tcg: EPSW stores a stale condition code (QEMU keeps it outside the PSW)"
-#define TCG_EPSW_AUTHORITY "tcg: EPSW ignores the extraction-authority control in problem state"
+/* Known deviations of QEMU 7.2's TCG (docs/known-deviations.md). */
+#define TCG_EPSW_CC "tcg-s390x-epsw-cc: EPSW stores a stale condition code"
+#define TCG_EPSW_AUTHORITY \
+	"tcg-s390x-epsw-authority: EPSW ignores the extraction-authority control in problem state"
 
 struct epsw_result {
 	u64 r1, r2;

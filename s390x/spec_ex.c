@@ -10,9 +10,10 @@
 
 static struct psw bad_psw;
 
-/* Known deviations of QEMU 7.2's TCG. */
-#define TCG_PSW_BIT12 "tcg: LPSWE loads a PSW with bit 12 set"
-#define TCG_ODD_PSW "tcg: an odd PSW address is fetched from (operation exception), not refused"
+/* Known deviations of QEMU 7.2's TCG (docs/known-deviations.md). */
+#define TCG_PSW_BIT12 "tcg-s390x-psw-bit12: LPSWE loads a PSW with bit 12 set"
+#define TCG_ODD_PSW \
+	"tcg-s390x-odd-psw: an odd PSW address is fetched from (operation exception), not refused"
 
 /*
  * LPSWE a PSW with @set/@clear applied to the current mask and the address of the
