@@ -11,8 +11,9 @@
 #   accel = kvm            run only under this accelerator, else SKIP
 #   arch = x86_64          run only for this ARCH (x86_64 i386 arm64 s390x), else SKIP
 #   check = PATH=VALUE...  run only when each host file PATH reads VALUE, else SKIP
-#   skip_on_kvm = kvm_pvm reason...  under KVM, SKIP with the reason when the host's KVM module
-#                          is one of these (comma-separated), e.g. a known host defect
+#   skip_on_kvm = kvm_pvm ID: reason...  under KVM, SKIP with the reason when the host's KVM
+#                          module is one of these (comma-separated): a known host defect, ID its
+#                          row in docs/known-deviations.md (scripts/check-deviations.sh checks)
 #   migration_mode = postcopy  for a test in group migration: how host/migrate migrates
 #                          (precopy or postcopy; default: $MIGRATION_MODE, else precopy)
 #
