@@ -54,16 +54,28 @@ endef
 $(foreach d,$(src_tops),$(eval $(call compile_rules,$(d))))
 
 # Host helpers used by the runner (process supervision, QMP migration).
-# Sources in scripts/host/NAME.c, binaries in host/NAME of the build directory.
-host_tools = $(patsubst $(SRCDIR)/scripts/host/%.c,host/%,$(wildcard $(SRCDIR)/scripts/host/*.c))
+# Sources in scripts/host/NAME.c, binaries in host/NAME of the build directory. Sources
+# listed in host_shared are objects (host/NAME.o) that helpers link, not helpers:
+# host_objs_NAME lists what helper NAME links besides its own source.
+host_shared = qmp
+host_tools = $(filter-out $(addprefix host/,$(host_shared)), \
+	$(patsubst $(SRCDIR)/scripts/host/%.c,host/%,$(wildcard $(SRCDIR)/scripts/host/*.c)))
 HOST_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11
+host_objs_migrate = host/qmp.o
 host_libs_migrate = -ljansson
 # Static: it starts once per test, and dynamic loading is a fifth of its start-up.
 host_libs_supervise = -static
+host_headers = $(wildcard $(SRCDIR)/scripts/host/*.h)
+.SECONDARY: $(addprefix host/,$(addsuffix .o,$(host_shared)))
 
-host/%: $(SRCDIR)/scripts/host/%.c $(wildcard $(SRCDIR)/scripts/host/*.h)
+host/%.o: $(SRCDIR)/scripts/host/%.c $(host_headers)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(host_libs_$(notdir $@))
+	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+
+.SECONDEXPANSION:
+host/%: $(SRCDIR)/scripts/host/%.c $$(host_objs_$$*) $(host_headers)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(host_objs_$(notdir $@)) $(host_libs_$(notdir $@))
 
 all: $(tests) $(host_tools)
 

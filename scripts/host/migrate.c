@@ -22,8 +22,14 @@
  *
  * Output: the guest's console on stdout; QEMU's stderr on stderr; on an error one line
  * "MIGRATION-ERROR: <reason>" on stderr and exit status 86.  Otherwise the exit status of
- * the QEMU the guest finished on (128+signal if it was killed).  Signals: SIGTERM, SIGINT
- * and SIGHUP kill every QEMU, then we exit 128+signal.
+ * the QEMU the guest finished on (128+signal if it was killed); a source QEMU that fails
+ * before the guest printed anything (QEMU refused its command line) is not a migration
+ * error: its exit status and its stderr tell.  Signals: SIGTERM, SIGINT and SIGHUP kill
+ * every QEMU, then we exit 128+signal.
+ *
+ * The state is named by concern: the options (environment and command line), the guest's
+ * requests (the console protocol), and the harness (the QEMUs and an explicit phase).
+ * The QMP client is scripts/host/qmp.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,13 +50,12 @@
 #include <unistd.h>
 
 #include "host-common.h"
+#include "qmp.h"
 
 #define UNUSED __attribute__((unused))
 #define EXIT_MIGRATION_ERROR 86
 #define FD_QMP 3
 #define FD_MIG_IN 4
-#define MAX_PENDING 16
-#define QMP_BUF 262144
 #define MAX_BANDWIDTH 10000000000LL /* bytes/s: never the bottleneck */
 /*
  * QEMU 7.2 can hang for good in its exit path (main thread in monitor_cleanup's aio_poll,
@@ -60,55 +65,84 @@
  * told the outcome, so after this long we kill it and take the exit status from that event.
  */
 #define SHUTDOWN_GRACE_MS 3000
-
-struct qemu;
-typedef void reply_fn(struct qemu *q, json_t *ret);
-
-struct pending {
-	const char *cmd;
-	reply_fn *on_return;
-};
+#define DRAIN_EOF_MS 2000
 
 struct qemu {
 	int index; /* 0: the first source; n: the n-th destination */
+	char name[24];       /* "QEMU n", for messages */
 	pid_t pid;
-	int pidfd, qmp, con_in, con_out;
+	int pidfd, con_in, con_out;
 	int mig_peer;        /* destinations: the stream's end for the source, until sent */
-	char buf[QMP_BUF];
-	size_t len;
-	struct pending pending[MAX_PENDING];
-	int npending;
+	struct qmp qmp;
 	bool ready;          /* every setup command answered */
-	bool qmp_closed;     /* QEMU closed QMP: it is exiting, its pidfd will tell */
 	bool mig_completed;  /* its MIGRATION event said completed */
 	char mig_status[32]; /* last MIGRATION status it reported */
+	long long console_bytes; /* what it printed on its console */
 	long long shutdown_ms; /* when its SHUTDOWN event came, 0: none */
 	int shutdown_status;   /* the exit status that SHUTDOWN event implies */
 };
 
 enum mode { PRECOPY, POSTCOPY };
 
-static struct {
+/* What the environment and the command line asked for. */
+static struct options {
 	enum mode mode;
-	char **argv; /* QEMU command line with our additions, NULL-terminated */
-	int argc;
-	struct qemu *src, *dst;
-	int migrations, postcopy_migrations;
-	int in_flight;   /* number of the migration under way, 0 when none */
-	bool postcopy_started, went_postcopy, checking_dest, dest_killed_by_hook;
-	bool want;       /* a "request" waits for a migration */
+	long long step_ms;  /* MIGRATION_STEP_TIMEOUT */
+	int kill_dest_at;   /* MIGRATE_KILL_DEST_AT */
+	bool verbose;       /* MIGRATE_VERBOSE */
+	char **argv;        /* QEMU command line with our additions, NULL-terminated */
+	int argc;           /* without the two -incoming slots */
+} opt;
+
+/* What the guest asked for on its console (docs/HACKING.md, "Migration"). */
+static struct guest_requests {
+	bool want;          /* a "request" waits for a migration */
 	int request_seq;
 	bool continuous, end_requested, skipped;
 	int end_seq, continuous_count;
-	int kill_dest_at;
-	bool verbose;
-	long long started_ms;
-	long long step_ms, deadline;
+} guest;
+
+/* The console as one stream across QEMUs: the line being assembled. */
+static struct console_line {
+	char text[4096];
+	size_t len;
+	bool too_long;
+} line;
+
+/*
+ * Where the harness is. A destination is always being set up or ready while the guest
+ * runs; the deadline (MIGRATION_STEP_TIMEOUT) covers every phase but DEST_READY, where it
+ * is the guest's turn.
+ */
+enum phase {
+	DEST_STARTING, /* the next destination answers its setup commands */
+	DEST_READY,    /* both QEMUs set up: waiting for the guest to ask */
+	MIGRATING,     /* migration h.number under way */
+	CONFIRMING,    /* both sides said completed: is the destination running? */
+};
+
+static struct harness {
+	struct qemu *src, *dst;
+	enum phase phase;
+	int number;        /* the migration under way (MIGRATING, CONFIRMING) */
+	int migrations, postcopy_migrations;
+	bool postcopy_started, went_postcopy, dest_killed_by_hook;
+	long long t0_ms;   /* our start: verbose times count from here */
+	long long deadline;
 	const char *waiting_for;
-	char line[4096];
-	size_t line_len;
-	bool line_too_long;
-} h = { .deadline = -1 };
+} h;
+
+static int in_flight(void)
+{
+	return h.phase >= MIGRATING ? h.number : 0;
+}
+
+static void enter_phase(enum phase phase, const char *waiting_for)
+{
+	h.phase = phase;
+	h.waiting_for = waiting_for;
+	h.deadline = phase == DEST_READY ? -1 : now_ms() + opt.step_ms;
+}
 
 static void die_setup(const char *what)
 {
@@ -142,10 +176,18 @@ static bool has_exited(struct qemu *q)
 	return !waitid(P_PID, q->pid, &si, WEXITED | WNOHANG | WNOWAIT) && si.si_pid;
 }
 
+/* @q has exited, or does within @ms. */
+static bool exits_within(struct qemu *q, int ms)
+{
+	struct pollfd p = { .fd = q->pidfd, .events = POLLIN };
+
+	return poll(&p, 1, ms) > 0;
+}
+
 static void close_qemu(struct qemu *q)
 {
 	close(q->pidfd);
-	close(q->qmp);
+	close(q->qmp.fd);
 	close(q->con_in);
 	close(q->con_out);
 	if (q->mig_peer >= 0)
@@ -160,9 +202,7 @@ static int kill_qemu(struct qemu *q)
 	return reap(q);
 }
 
-static void relay_console(const char *buf, size_t n);
-
-#define DRAIN_EOF_MS 2000
+static void relay_console(struct qemu *q, const char *buf, size_t n);
 
 /*
  * Copy what @q has printed to our stdout; with @to_eof, until it closes its end (it has
@@ -178,7 +218,7 @@ static void drain_console(struct qemu *q, bool to_eof)
 	for (;;) {
 		n = read(q->con_out, buf, sizeof(buf));
 		if (n > 0) {
-			relay_console(buf, n);
+			relay_console(q, buf, n);
 			continue;
 		}
 		if (n == 0 || (errno != EINTR && errno != EAGAIN) || !to_eof)
@@ -188,8 +228,8 @@ static void drain_console(struct qemu *q, bool to_eof)
 			long long left = give_up - now_ms();
 
 			if (left <= 0 || !poll(&p, 1, (int)left)) {
-				fprintf(stderr, "migrate: QEMU %d's console did not reach EOF within %d ms\n",
-					q->index, DRAIN_EOF_MS);
+				fprintf(stderr, "migrate: %s's console did not reach EOF within %d ms\n",
+					q->name, DRAIN_EOF_MS);
 				break;
 			}
 		}
@@ -212,6 +252,16 @@ static void kill_everything(void)
 	}
 }
 
+static void fail_with(const char *reason) __attribute__((noreturn));
+static void fail_with(const char *reason)
+{
+	kill_everything(); /* no QEMU may write into our line */
+	fflush(stdout);
+	/* a dying QEMU may have left half a line on the stderr we share */
+	fprintf(stderr, "\nMIGRATION-ERROR: %s\n", reason);
+	exit(EXIT_MIGRATION_ERROR);
+}
+
 static void migration_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void migration_error(const char *fmt, ...)
 {
@@ -221,11 +271,7 @@ static void migration_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	kill_everything(); /* no QEMU may write into our line */
-	fflush(stdout);
-	/* a dying QEMU may have left half a line on the stderr we share */
-	fprintf(stderr, "\nMIGRATION-ERROR: %s\n", reason);
-	exit(EXIT_MIGRATION_ERROR);
+	fail_with(reason);
 }
 
 static void set_nonblock(int fd)
@@ -253,13 +299,12 @@ static void child_exec(int stdin_fd, int stdout_fd, int qmp_fd, int mig_in, pid_
 	if (dup2(stdin_fd, 0) < 0 || dup2(stdout_fd, 1) < 0 || dup2(qmp_fd, FD_QMP) < 0 ||
 	    (mig_in >= 0 && dup2(mig_in, FD_MIG_IN) < 0))
 		_exit(125);
-	execvp(h.argv[0], h.argv);
-	fprintf(stderr, "migrate: cannot run %s: %s\n", h.argv[0], strerror(errno));
+	execvp(opt.argv[0], opt.argv);
+	fprintf(stderr, "migrate: cannot run %s: %s\n", opt.argv[0], strerror(errno));
 	_exit(127);
 }
 
-static void qmp_send(struct qemu *q, const char *cmd, json_t *args, reply_fn *on_return);
-static void mark_ready(struct qemu *q, json_t *ret);
+static const struct qmp_hooks qemu_qmp_hooks;
 
 /* Start QEMU number @index; a destination (index > 0) waits for the migration stream. */
 static struct qemu *spawn_qemu(int index)
@@ -268,7 +313,6 @@ static struct qemu *spawn_qemu(int index)
 	struct qemu *q = calloc(1, sizeof(*q));
 	pid_t parent = getpid();
 	bool incoming = index > 0;
-	int i = h.argc;
 
 	if (!q || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) ||
 	    (incoming && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mig)) ||
@@ -276,9 +320,10 @@ static struct qemu *spawn_qemu(int index)
 	    pipe2(out, O_CLOEXEC))
 		migration_error("cannot create the pipes for QEMU %d: %s", index, strerror(errno));
 	/* the command line's tail: "-incoming defer" only for destinations */
-	h.argv[i] = incoming ? "-incoming" : NULL;
-	h.argv[i + 1] = incoming ? "defer" : NULL;
+	opt.argv[opt.argc] = incoming ? "-incoming" : NULL;
+	opt.argv[opt.argc + 1] = incoming ? "defer" : NULL;
 	q->index = index;
+	snprintf(q->name, sizeof(q->name), "QEMU %d", index);
 	q->pid = fork();
 	if (q->pid < 0)
 		migration_error("fork: %s", strerror(errno));
@@ -292,217 +337,106 @@ static struct qemu *spawn_qemu(int index)
 	q->mig_peer = mig[1];
 	q->con_in = in[1];
 	q->con_out = out[0];
-	q->qmp = qmp[0];
+	qmp_init(&q->qmp, qmp[0], q->name, &qemu_qmp_hooks, q, opt.step_ms);
 	set_nonblock(q->con_in);
 	set_nonblock(q->con_out);
-	set_nonblock(q->qmp);
+	set_nonblock(q->qmp.fd);
 	q->pidfd = (int)syscall(SYS_pidfd_open, q->pid, 0);
 	if (q->pidfd < 0)
 		migration_error("pidfd_open: %s", strerror(errno));
 	return q;
 }
 
-/* ---- QMP */
+/* ---- QMP: every QEMU's setup */
 
 static void stop_on_signal(void) __attribute__((noreturn));
-
-/* Write @len bytes of @text to @q's QMP socket, with descriptor @fd attached unless -1. */
-static void qmp_write(struct qemu *q, const char *text, size_t len, int fd)
-{
-	char control[CMSG_SPACE(sizeof(int))] = { 0 };
-	long long give_up = now_ms() + h.step_ms;
-	size_t off = 0;
-
-	while (off < len) {
-		struct iovec iov = { .iov_base = (char *)text + off, .iov_len = len - off };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-		struct pollfd p = { .fd = q->qmp, .events = POLLOUT };
-		ssize_t n;
-
-		if (fd >= 0 && off == 0) {
-			struct cmsghdr *c;
-
-			msg.msg_control = control;
-			msg.msg_controllen = sizeof(control);
-			c = CMSG_FIRSTHDR(&msg);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &fd, sizeof(int));
-		}
-		n = sendmsg(q->qmp, &msg, MSG_NOSIGNAL);
-		if (n > 0) {
-			off += n;
-			give_up = now_ms() + h.step_ms;
-		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (now_ms() >= give_up)
-				migration_error("QEMU %d read no QMP input for %lld s", q->index,
-						h.step_ms / 1000);
-			if (stop_signal)
-				stop_on_signal();
-			poll(&p, 1, 100);
-		} else {
-			break; /* QEMU went away: its pidfd tells */
-		}
-	}
-}
-
-static void qmp_send_fd(struct qemu *q, const char *cmd, json_t *args, int fd, reply_fn *on_return)
-{
-	json_t *msg = json_pack("{s:s}", "execute", cmd);
-	char *text;
-	size_t len;
-
-	if (args)
-		json_object_set_new(msg, "arguments", args);
-	text = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	if (!text || q->npending == MAX_PENDING)
-		migration_error("internal: cannot queue QMP command %s", cmd);
-	len = strlen(text);
-	text[len++] = '\n'; /* json_dumps leaves room: the NUL */
-	qmp_write(q, text, len, fd);
-	free(text);
-	q->pending[q->npending++] = (struct pending){ cmd, on_return };
-}
-
-static void qmp_send(struct qemu *q, const char *cmd, json_t *args, reply_fn *on_return)
-{
-	qmp_send_fd(q, cmd, args, -1, on_return);
-}
 
 static json_t *caps_list(void)
 {
 	json_t *caps = json_pack("[{s:s, s:b}]", "capability", "events", "state", 1);
 
-	if (h.mode == POSTCOPY)
+	if (opt.mode == POSTCOPY)
 		json_array_append_new(caps, json_pack("{s:s, s:b}", "capability", "postcopy-ram",
 						      "state", 1));
 	return caps;
 }
 
-/* Every QEMU, source or destination, gets the same migration settings. */
-static void on_greeting(struct qemu *q)
+/* The last setup command answered: migrations may use this QEMU. */
+static void mark_ready(void *owner, json_t *ret UNUSED)
 {
-	qmp_send(q, "qmp_capabilities", NULL, NULL);
-	qmp_send(q, "migrate-set-capabilities", json_pack("{s:o}", "capabilities", caps_list()),
-		 NULL);
+	struct qemu *q = owner;
+
+	q->ready = true;
+}
+
+/* Every QEMU, source or destination, gets the same migration settings. */
+static void on_greeting(void *owner)
+{
+	struct qemu *q = owner;
+
+	qmp_send(&q->qmp, "qmp_capabilities", NULL, NULL);
+	qmp_send(&q->qmp, "migrate-set-capabilities",
+		 json_pack("{s:o}", "capabilities", caps_list()), NULL);
 	/*
 	 * Postcopy: a zero downtime limit makes QEMU's completion threshold zero, so a pass
 	 * that leaves anything dirty never ends the migration in precopy, and
 	 * migrate-start-postcopy (sent as soon as "migrate" is accepted) switches it at the
 	 * next iteration, before a small or idle guest's first pass could complete it.
 	 */
-	qmp_send(q, "migrate-set-parameters",
-		 h.mode == POSTCOPY ? json_pack("{s:I, s:I}", "max-bandwidth", MAX_BANDWIDTH,
-						"downtime-limit", 0)
-				    : json_pack("{s:I}", "max-bandwidth", MAX_BANDWIDTH),
+	qmp_send(&q->qmp, "migrate-set-parameters",
+		 opt.mode == POSTCOPY ? json_pack("{s:I, s:I}", "max-bandwidth", MAX_BANDWIDTH,
+						  "downtime-limit", 0)
+				      : json_pack("{s:I}", "max-bandwidth", MAX_BANDWIDTH),
 		 q->index ? NULL : mark_ready);
 	if (q->index)
-		qmp_send(q, "migrate-incoming", json_pack("{s:s}", "uri", "fd:4"),
-			 mark_ready);
+		qmp_send(&q->qmp, "migrate-incoming", json_pack("{s:s}", "uri", "fd:4"), mark_ready);
 }
 
-/* The last setup command answered: migrations may use this QEMU. */
-static void mark_ready(struct qemu *q, json_t *ret UNUSED)
+static void on_qmp_failure(void *owner, const char *reason) __attribute__((noreturn));
+static void on_qmp_failure(void *owner UNUSED, const char *reason)
 {
-	q->ready = true;
+	fail_with(reason);
 }
 
-static void handle_event(struct qemu *q, const char *name, json_t *data);
-
-static void handle_reply(struct qemu *q, json_t *msg)
+static void while_qmp_waits(void *owner UNUSED)
 {
-	json_t *err = json_object_get(msg, "error");
-	struct pending p;
-
-	if (!q->npending)
-		migration_error("QEMU %d sent a QMP reply nobody asked for", q->index);
-	p = q->pending[0];
-	memmove(q->pending, q->pending + 1, --q->npending * sizeof(p));
-	if (err)
-		migration_error("QEMU %d refused %s: %s", q->index, p.cmd,
-				json_string_value(json_object_get(err, "desc")));
-	if (p.on_return)
-		p.on_return(q, json_object_get(msg, "return"));
+	if (stop_signal)
+		stop_on_signal();
 }
 
-static void handle_qmp_message(struct qemu *q, const char *text)
-{
-	json_error_t jerr;
-	json_t *msg = json_loads(text, 0, &jerr);
-	json_t *event;
+static void handle_event(void *owner, const char *name, json_t *data);
 
-	if (!msg)
-		migration_error("QEMU %d: bad QMP message (%s): %.200s", q->index, jerr.text, text);
-	event = json_object_get(msg, "event");
-	if (json_object_get(msg, "QMP"))
-		on_greeting(q);
-	else if (event)
-		handle_event(q, json_string_value(event), json_object_get(msg, "data"));
-	else
-		handle_reply(q, msg);
-	json_decref(msg);
-}
-
-/* Read what QMP has for us; false when the socket closed. */
-static bool read_qmp(struct qemu *q)
-{
-	char *nl;
-	ssize_t n;
-
-	n = read(q->qmp, q->buf + q->len, sizeof(q->buf) - 1 - q->len);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-		return false;
-	if (n < 0)
-		return true;
-	q->len += n;
-	q->buf[q->len] = 0;
-	while ((nl = memchr(q->buf, '\n', q->len))) {
-		size_t used = nl - q->buf + 1;
-
-		*nl = 0;
-		if (nl > q->buf)
-			handle_qmp_message(q, q->buf);
-		memmove(q->buf, q->buf + used, q->len - used);
-		q->len -= used;
-		q->buf[q->len] = 0;
-	}
-	if (q->len == sizeof(q->buf) - 1)
-		migration_error("QEMU %d: QMP message longer than %zu bytes", q->index, q->len);
-	return true;
-}
+static const struct qmp_hooks qemu_qmp_hooks = {
+	.greeting = on_greeting,
+	.event = handle_event,
+	.fail = on_qmp_failure,
+	.waiting = while_qmp_waits,
+};
 
 /* ---- migrations */
 
-static void set_deadline(const char *what)
-{
-	h.waiting_for = what;
-	h.deadline = now_ms() + h.step_ms;
-}
-
 /* The source accepted "migrate": in postcopy mode, ask for the switch right away. */
-static void on_migrate_accepted(struct qemu *q, json_t *ret UNUSED)
+static void on_migrate_accepted(void *owner, json_t *ret UNUSED)
 {
-	if (h.mode == POSTCOPY && !h.postcopy_started && h.in_flight && q == h.src) {
+	if (opt.mode == POSTCOPY && !h.postcopy_started && in_flight() && owner == h.src) {
 		h.postcopy_started = true;
-		qmp_send(h.src, "migrate-start-postcopy", NULL, NULL);
+		qmp_send(&h.src->qmp, "migrate-start-postcopy", NULL, NULL);
 	}
 }
 
 static void start_migration(void)
 {
-	h.in_flight = h.migrations + 1;
-	h.started_ms = now_ms();
-	h.postcopy_started = h.went_postcopy = h.checking_dest = false;
+	h.number = h.migrations + 1;
+	enter_phase(MIGRATING, "a migration to complete");
+	h.postcopy_started = h.went_postcopy = false;
 	h.src->mig_completed = h.dst->mig_completed = false;
-	h.want = false;
-	set_deadline("a migration to complete");
-	qmp_send_fd(h.src, "getfd", json_pack("{s:s}", "fdname", "migrate-out"), h.dst->mig_peer,
-		    NULL);
+	guest.want = false;
+	qmp_send_fd(&h.src->qmp, "getfd", json_pack("{s:s}", "fdname", "migrate-out"),
+		    h.dst->mig_peer, NULL);
 	close(h.dst->mig_peer); /* the source holds it now: the stream dies with either side */
 	h.dst->mig_peer = -1;
-	qmp_send(h.src, "migrate", json_pack("{s:s}", "uri", "fd:migrate-out"), on_migrate_accepted);
+	qmp_send(&h.src->qmp, "migrate", json_pack("{s:s}", "uri", "fd:migrate-out"),
+		 on_migrate_accepted);
 }
 
 static void write_console_input(struct qemu *q, const char *text)
@@ -511,8 +445,7 @@ static void write_console_input(struct qemu *q, const char *text)
 
 	/* a few bytes into an empty pipe: never short */
 	if (write(q->con_in, text, len) != (ssize_t)len)
-		migration_error("cannot write to QEMU %d's console input: %s", q->index,
-				strerror(errno));
+		migration_error("cannot write to %s's console input: %s", q->name, strerror(errno));
 }
 
 static void acknowledge(int seq, int count)
@@ -525,8 +458,8 @@ static void acknowledge(int seq, int count)
 
 static void answer_end_of_continuous(void)
 {
-	acknowledge(h.end_seq, h.continuous_count);
-	h.continuous = h.end_requested = false;
+	acknowledge(guest.end_seq, guest.continuous_count);
+	guest.continuous = guest.end_requested = false;
 }
 
 /* Both sides completed and the destination runs: it becomes the source. */
@@ -542,38 +475,39 @@ static void finish_migration(void)
 	h.dst = NULL;
 	h.migrations++;
 	h.postcopy_migrations += h.went_postcopy;
-	h.in_flight = 0;
-	h.deadline = -1;
-	if (h.continuous) {
-		h.continuous_count++;
-		if (h.end_requested)
+	h.phase = DEST_STARTING; /* nothing in flight while we answer */
+	if (guest.continuous) {
+		guest.continuous_count++;
+		if (guest.end_requested)
 			answer_end_of_continuous();
 		else
 			write_console_input(h.src, "+");
 	} else {
-		acknowledge(h.request_seq, 1);
+		acknowledge(guest.request_seq, 1);
 	}
 	h.dst = spawn_qemu(h.migrations + 1);
-	set_deadline("the next destination QEMU to be ready");
+	enter_phase(DEST_STARTING, "the next destination QEMU to be ready");
 }
 
-static void on_dest_status(struct qemu *q UNUSED, json_t *ret)
+static void on_dest_status(void *owner UNUSED, json_t *ret)
 {
 	const char *status = json_string_value(json_object_get(ret, "status"));
 
 	if (!status || strcmp(status, "running"))
 		migration_error("after migration %d the destination is not running (status %s)",
-				h.in_flight, status ? status : "unknown");
+				h.number, status ? status : "unknown");
 	finish_migration();
 }
 
 static void check_migration_done(void)
 {
-	if (!h.in_flight || h.checking_dest || !h.src->mig_completed || !h.dst->mig_completed)
+	if (h.phase != MIGRATING || !h.src->mig_completed || !h.dst->mig_completed)
 		return;
-	h.checking_dest = true;
-	qmp_send(h.dst, "query-status", NULL, on_dest_status);
+	h.phase = CONFIRMING;
+	qmp_send(&h.dst->qmp, "query-status", NULL, on_dest_status);
 }
+
+static void source_failed_to_start(int status) __attribute__((noreturn));
 
 static void report_dest_death(void) __attribute__((noreturn));
 static void report_dest_death(void)
@@ -583,35 +517,30 @@ static void report_dest_death(void)
 	describe_status(reap(h.dst), how, sizeof(how));
 	close_qemu(h.dst);
 	h.dst = NULL;
-	if (h.in_flight)
-		migration_error("destination QEMU died (%s) during migration %d%s", how, h.in_flight,
+	if (in_flight())
+		migration_error("destination QEMU died (%s) during migration %d%s", how, h.number,
 				h.dest_killed_by_hook ? ", killed by the MIGRATE_KILL_DEST_AT test hook"
 						      : "");
+	/* the same command line: a source that fails at once explains it */
+	if (!h.migrations && !h.src->console_bytes && exits_within(h.src, 1000))
+		source_failed_to_start(reap(h.src));
 	migration_error("destination QEMU %d died (%s) before migration %d started", h.migrations + 1,
 			how, h.migrations + 1);
 }
 
-/* The destination has exited, or does within 200 ms. */
-static bool dest_exits_soon(void)
-{
-	struct pollfd p = { .fd = h.dst->pidfd, .events = POLLIN };
-
-	return poll(&p, 1, 200) > 0;
-}
-
-static void on_source_failure_details(struct qemu *q UNUSED, json_t *ret)
+static void on_source_failure_details(void *owner UNUSED, json_t *ret)
 {
 	const char *desc = json_string_value(json_object_get(ret, "error-desc"));
 
-	if (h.dst && dest_exits_soon())
+	if (h.dst && exits_within(h.dst, 200))
 		report_dest_death(); /* the cause, where the source only saw a broken stream */
-	migration_error("migration %d failed: %s", h.in_flight, desc ? desc : "no error description");
+	migration_error("migration %d failed: %s", h.number, desc ? desc : "no error description");
 }
 
 static void source_migration_event(const char *status)
 {
 	if (!strcmp(status, "active")) {
-		if (h.kill_dest_at == h.in_flight && h.dst) {
+		if (opt.kill_dest_at == h.number && h.dst) {
 			h.dest_killed_by_hook = true;
 			kill(h.dst->pid, SIGKILL);
 		}
@@ -620,33 +549,38 @@ static void source_migration_event(const char *status)
 	} else if (!strcmp(status, "completed")) {
 		h.src->mig_completed = true;
 	} else if (!strcmp(status, "failed") || !strcmp(status, "cancelled")) {
-		qmp_send(h.src, "query-migrate", NULL, on_source_failure_details);
+		qmp_send(&h.src->qmp, "query-migrate", NULL, on_source_failure_details);
 	}
 }
 
-static void handle_event(struct qemu *q, const char *name, json_t *data)
+static void shutdown_event(struct qemu *q, json_t *data)
+{
+	const char *reason = json_string_value(json_object_get(data, "reason"));
+
+	/* QEMU's main loop exits with 1 for a guest panic under -action panic=exit-failure,
+	 * else with 0 */
+	q->shutdown_status = reason && !strcmp(reason, "guest-panic") ? 1 : 0;
+	q->shutdown_ms = now_ms();
+	if (opt.verbose)
+		fprintf(stderr, "migrate: %s: SHUTDOWN (%s)\n", q->name, reason ? reason : "no reason");
+}
+
+static void handle_event(void *owner, const char *name, json_t *data)
 {
 	const char *status = json_string_value(json_object_get(data, "status"));
+	struct qemu *q = owner;
 
 	if (name && !strcmp(name, "SHUTDOWN") && !q->shutdown_ms) {
-		const char *reason = json_string_value(json_object_get(data, "reason"));
-
-		/* QEMU's main loop exits with 1 for a guest panic under -action
-		 * panic=exit-failure, else with 0 */
-		q->shutdown_status = reason && !strcmp(reason, "guest-panic") ? 1 : 0;
-		q->shutdown_ms = now_ms();
-		if (h.verbose)
-			fprintf(stderr, "migrate: QEMU %d: SHUTDOWN (%s)\n", q->index,
-				reason ? reason : "no reason");
+		shutdown_event(q, data);
 		return;
 	}
 	if (!name || strcmp(name, "MIGRATION") || !status)
 		return; /* STOP, RESUME and the rest: the MIGRATION states say enough */
 	snprintf(q->mig_status, sizeof(q->mig_status), "%s", status);
-	if (h.verbose)
-		fprintf(stderr, "migrate: %lld ms: QEMU %d: %s\n", now_ms() - h.started_ms, q->index,
-			status);
-	if (!h.in_flight)
+	if (opt.verbose)
+		fprintf(stderr, "migrate: %lld ms: %s: %s%s\n", now_ms() - h.t0_ms, q->name, status,
+			in_flight() ? "" : " (no migration under way)");
+	if (!in_flight())
 		return;
 	if (q == h.src) {
 		source_migration_event(status);
@@ -655,23 +589,23 @@ static void handle_event(struct qemu *q, const char *name, json_t *data)
 			q->mig_completed = true;
 		else if (!strcmp(status, "failed"))
 			migration_error("migration %d failed on the destination (its error is above)",
-					h.in_flight);
+					h.number);
 	}
 	check_migration_done();
 }
 
 /* ---- the guest's console */
 
-static bool parse_marker(const char *line, const char *word, int *seq)
+static bool parse_marker(const char *text, const char *word, int *seq)
 {
 	size_t n = strlen(word);
 	char *end;
 	long v;
 
-	if (strncmp(line, word, n) || line[n] != ' ')
+	if (strncmp(text, word, n) || text[n] != ' ')
 		return false;
-	v = strtol(line + n + 1, &end, 10);
-	if (end == line + n + 1 || *end || v < 0 || v > 1000000000)
+	v = strtol(text + n + 1, &end, 10);
+	if (end == text + n + 1 || *end || v < 0 || v > 1000000000)
 		return false;
 	*seq = (int)v;
 	return true;
@@ -682,42 +616,43 @@ static void handle_marker(const char *m)
 	int seq;
 
 	if (!strcmp(m, "skip")) {
-		h.skipped = true;
+		guest.skipped = true;
 	} else if (parse_marker(m, "request", &seq)) {
-		if (h.continuous)
+		if (guest.continuous)
 			migration_error("the guest asked for one migration in continuous mode");
-		h.want = true;
-		h.request_seq = seq;
+		guest.want = true;
+		guest.request_seq = seq;
 	} else if (parse_marker(m, "begin", &seq)) {
-		h.continuous = true;
-		h.end_requested = false;
-		h.continuous_count = 0;
+		guest.continuous = true;
+		guest.end_requested = false;
+		guest.continuous_count = 0;
 	} else if (parse_marker(m, "end", &seq)) {
-		if (!h.continuous)
+		if (!guest.continuous)
 			migration_error("the guest ended continuous migration it never began");
-		h.end_requested = true;
-		h.end_seq = seq;
-		if (!h.in_flight)
+		guest.end_requested = true;
+		guest.end_seq = seq;
+		if (!in_flight())
 			answer_end_of_continuous();
 	}
 }
 
-static void handle_line(char *line)
+static void handle_line(char *text)
 {
 	static const char tag[] = "MIGRATE: ";
-	size_t n = strlen(line);
+	size_t n = strlen(text);
 
-	if (n && line[n - 1] == '\r')
-		line[n - 1] = 0;
-	if (!strncmp(line, tag, sizeof(tag) - 1))
-		handle_marker(line + sizeof(tag) - 1);
+	if (n && text[n - 1] == '\r')
+		text[n - 1] = 0;
+	if (!strncmp(text, tag, sizeof(tag) - 1))
+		handle_marker(text + sizeof(tag) - 1);
 }
 
-/* Relay the console to stdout and feed its lines, which may span several QEMUs. */
-static void relay_console(const char *buf, size_t n)
+/* Relay @q's console to stdout and feed its lines, which may span several QEMUs. */
+static void relay_console(struct qemu *q, const char *buf, size_t n)
 {
 	size_t i, off = 0;
 
+	q->console_bytes += n;
 	while (off < n) {
 		ssize_t w = write(1, buf + off, n - off);
 
@@ -729,60 +664,95 @@ static void relay_console(const char *buf, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		if (buf[i] == '\n') {
-			h.line[h.line_len] = 0;
-			if (!h.line_too_long)
-				handle_line(h.line);
-			h.line_len = 0;
-			h.line_too_long = false;
-		} else if (h.line_len < sizeof(h.line) - 1) {
-			h.line[h.line_len++] = buf[i];
+			line.text[line.len] = 0;
+			if (!line.too_long)
+				handle_line(line.text);
+			line.len = 0;
+			line.too_long = false;
+		} else if (line.len < sizeof(line.text) - 1) {
+			line.text[line.len++] = buf[i];
 		} else {
-			h.line_too_long = true;
+			line.too_long = true;
 		}
 	}
 }
 
-/* ---- main loop */
+/* ---- the end */
 
-/* The source QEMU has exited; @forced >= 0: we killed it, this is the status it meant. */
-static void guest_finished(int forced) __attribute__((noreturn));
-static void guest_finished(int forced)
+/* Exit as the source QEMU did: @status is its wait status. */
+static void exit_like(int status) __attribute__((noreturn));
+static void exit_like(int status)
 {
-	struct qemu *q = h.src;
-	char how[64];
-	int status;
-
-	drain_console(q, true);
-	status = reap(q);
-	if (forced >= 0)
-		status = forced << 8; /* a wait status for exit(forced) */
-	describe_status(status, how, sizeof(how));
-	if (h.in_flight && (WIFSIGNALED(status) || h.went_postcopy))
-		migration_error("source QEMU died (%s) during migration %d", how, h.in_flight);
-	if (!h.migrations && !h.skipped)
-		migration_error("the guest exited (QEMU %s) before its migration point: no migration "
-				"and no migrate_skip()", how);
-	if (h.continuous)
-		migration_error("the guest exited (QEMU %s) during continuous migration, after %d "
-				"migrations, without migrate_end_continuous()", how, h.migrations);
-	if (h.want)
-		migration_error("the guest exited (QEMU %s) while waiting for migration %d", how,
-				h.migrations + 1);
-	if (h.mode == POSTCOPY && h.migrations && !h.postcopy_migrations)
-		migration_error("postcopy mode, but none of the %d migrations entered postcopy",
-				h.migrations);
-	fprintf(stderr, "migrate: %d migrations (%s, %d through postcopy)%s\n", h.migrations,
-		h.mode == POSTCOPY ? "postcopy" : "precopy", h.postcopy_migrations,
-		h.skipped ? ", guest called migrate_skip()" : "");
-	close_qemu(q);
-	h.src = NULL;
 	kill_everything();
 	if (WIFSIGNALED(status))
 		exit(128 + WTERMSIG(status));
 	exit(WEXITSTATUS(status));
 }
 
-static void stop_on_signal(void) __attribute__((noreturn));
+/*
+ * The first source failed before its guest printed a byte: QEMU refused its command line
+ * (its error is on stderr). No guest ran, so this is not the guest's nor a migration's
+ * outcome; we exit as QEMU did and let its message speak.
+ */
+static void source_failed_to_start(int status)
+{
+	char how[64];
+
+	describe_status(status, how, sizeof(how));
+	fprintf(stderr, "migrate: the source QEMU ended (%s) before the guest printed anything\n",
+		how);
+	close_qemu(h.src);
+	h.src = NULL;
+	exit_like(status);
+}
+
+/* Why the guest's end is a migration error, or NULL when it is not; @how: QEMU's end. */
+static const char *guest_end_error(int status, const char *how, char *buf, size_t size)
+{
+	if (in_flight() && (WIFSIGNALED(status) || h.went_postcopy))
+		snprintf(buf, size, "source QEMU died (%s) during migration %d", how, h.number);
+	else if (!h.migrations && !guest.skipped)
+		snprintf(buf, size, "the guest exited (QEMU %s) before its migration point: no "
+			 "migration and no migrate_skip()", how);
+	else if (guest.continuous)
+		snprintf(buf, size, "the guest exited (QEMU %s) during continuous migration, after "
+			 "%d migrations, without migrate_end_continuous()", how, h.migrations);
+	else if (guest.want)
+		snprintf(buf, size, "the guest exited (QEMU %s) while waiting for migration %d", how,
+			 h.migrations + 1);
+	else if (opt.mode == POSTCOPY && h.migrations && !h.postcopy_migrations)
+		snprintf(buf, size, "postcopy mode, but none of the %d migrations entered postcopy",
+			 h.migrations);
+	else
+		return NULL;
+	return buf;
+}
+
+/* The source QEMU has exited; @forced >= 0: we killed it, this is the status it meant. */
+static void guest_finished(int forced) __attribute__((noreturn));
+static void guest_finished(int forced)
+{
+	struct qemu *q = h.src;
+	char how[64], reason[512];
+	int status;
+
+	drain_console(q, true);
+	status = reap(q);
+	if (forced >= 0)
+		status = forced << 8; /* a wait status for exit(forced) */
+	if (!h.migrations && !q->console_bytes && status && forced < 0)
+		source_failed_to_start(status);
+	describe_status(status, how, sizeof(how));
+	if (guest_end_error(status, how, reason, sizeof(reason)))
+		fail_with(reason);
+	fprintf(stderr, "migrate: %d migrations (%s, %d through postcopy)%s\n", h.migrations,
+		opt.mode == POSTCOPY ? "postcopy" : "precopy", h.postcopy_migrations,
+		guest.skipped ? ", guest called migrate_skip()" : "");
+	close_qemu(q);
+	h.src = NULL;
+	exit_like(status);
+}
+
 static void stop_on_signal(void)
 {
 	int sig = stop_signal;
@@ -793,14 +763,18 @@ static void stop_on_signal(void)
 	exit(128 + sig);
 }
 
+/* ---- main loop */
+
 static void maybe_start_migration(void)
 {
-	if (h.in_flight || !h.dst || !h.dst->ready || !h.src->ready)
+	if (h.phase != DEST_STARTING && h.phase != DEST_READY)
 		return;
-	if (h.want || (h.continuous && !h.end_requested))
+	if (!h.dst || !h.dst->ready || !h.src->ready)
+		return;
+	if (guest.want || (guest.continuous && !guest.end_requested))
 		start_migration();
-	else if (h.waiting_for && h.deadline >= 0 && !h.in_flight)
-		h.deadline = -1; /* the destination is ready: now it is the guest's turn */
+	else if (h.phase == DEST_STARTING)
+		enter_phase(DEST_READY, "the guest"); /* the destination is ready: the guest's turn */
 }
 
 enum watch { SIGNALS, SRC_QMP, DST_QMP, DST_EXIT, SRC_CONSOLE, SRC_EXIT };
@@ -812,10 +786,10 @@ static bool handle_ready(enum watch w, struct qemu *src, struct qemu *dst)
 	case SIGNALS:
 		break;
 	case SRC_QMP:
-		src->qmp_closed = !read_qmp(src);
+		qmp_read(&src->qmp);
 		break;
 	case DST_QMP:
-		dst->qmp_closed = !read_qmp(dst);
+		qmp_read(&dst->qmp);
 		break;
 	case DST_EXIT:
 		report_dest_death();
@@ -823,7 +797,7 @@ static bool handle_ready(enum watch w, struct qemu *src, struct qemu *dst)
 		drain_console(src, false);
 		break;
 	case SRC_EXIT:
-		if (dst && has_exited(dst))
+		if (dst && has_exited(dst) && (h.migrations || src->console_bytes))
 			report_dest_death();
 		guest_finished(-1);
 	}
@@ -834,12 +808,12 @@ static void check_deadline(void)
 {
 	if (h.deadline < 0 || now_ms() < h.deadline)
 		return;
-	if (h.in_flight)
+	if (in_flight())
 		migration_error("migration %d did not complete within %lld s (source status: %s, "
-				"destination status: %s)", h.in_flight, h.step_ms / 1000,
+				"destination status: %s)", h.number, opt.step_ms / 1000,
 				h.src->mig_status[0] ? h.src->mig_status : "none",
 				h.dst && h.dst->mig_status[0] ? h.dst->mig_status : "none");
-	migration_error("destination QEMU not ready within %lld s", h.step_ms / 1000);
+	migration_error("destination QEMU not ready within %lld s", opt.step_ms / 1000);
 }
 
 /* The source said SHUTDOWN long ago and is still there: see SHUTDOWN_GRACE_MS. */
@@ -849,13 +823,30 @@ static void check_stuck_shutdown(void)
 
 	if (!q->shutdown_ms || now_ms() < q->shutdown_ms + SHUTDOWN_GRACE_MS || has_exited(q))
 		return;
-	fprintf(stderr, "migrate: QEMU %d reported SHUTDOWN but had not exited %d ms later "
+	fprintf(stderr, "migrate: %s reported SHUTDOWN but had not exited %d ms later "
 		"(QEMU 7.2 can hang in monitor_cleanup); killed it, exit status %d from its "
-		"SHUTDOWN event\n", q->index, SHUTDOWN_GRACE_MS, q->shutdown_status);
+		"SHUTDOWN event\n", q->name, SHUTDOWN_GRACE_MS, q->shutdown_status);
 	if (h.dst && has_exited(h.dst))
 		report_dest_death();
 	kill(q->pid, SIGKILL);
 	guest_finished(q->shutdown_status);
+}
+
+/* How long poll() may sleep: until the deadline or the stuck-shutdown check. */
+static int poll_timeout(void)
+{
+	int timeout = -1;
+
+	if (h.deadline >= 0)
+		timeout = (int)(h.deadline > now_ms() ? h.deadline - now_ms() : 0);
+	if (h.src->shutdown_ms) {
+		long long left = h.src->shutdown_ms + SHUTDOWN_GRACE_MS - now_ms();
+		int t = left > 0 ? (int)left : 0;
+
+		if (timeout < 0 || t < timeout)
+			timeout = t;
+	}
+	return timeout;
 }
 
 /* One round: wait for QMP, console, exits or signals; QMP first, exits last. */
@@ -864,30 +855,21 @@ static void poll_once(void)
 	struct qemu *src = h.src, *dst = h.dst;
 	struct pollfd fds[6];
 	enum watch what[6];
-	int nfds = 0, timeout = -1, i;
+	int nfds = 0, i;
 
 #define WATCH(f, w) (fds[nfds] = (struct pollfd){ .fd = (f), .events = POLLIN }, what[nfds++] = (w))
 	WATCH(sig_pipe[0], SIGNALS);
-	if (!src->qmp_closed)
-		WATCH(src->qmp, SRC_QMP);
+	if (!src->qmp.closed)
+		WATCH(src->qmp.fd, SRC_QMP);
 	if (dst) {
-		if (!dst->qmp_closed)
-			WATCH(dst->qmp, DST_QMP);
+		if (!dst->qmp.closed)
+			WATCH(dst->qmp.fd, DST_QMP);
 		WATCH(dst->pidfd, DST_EXIT);
 	}
 	WATCH(src->con_out, SRC_CONSOLE);
 	WATCH(src->pidfd, SRC_EXIT);
 #undef WATCH
-	if (h.deadline >= 0)
-		timeout = (int)(h.deadline > now_ms() ? h.deadline - now_ms() : 0);
-	if (src->shutdown_ms) {
-		long long left = src->shutdown_ms + SHUTDOWN_GRACE_MS - now_ms();
-		int t = left > 0 ? (int)left : 0;
-
-		if (timeout < 0 || t < timeout)
-			timeout = t;
-	}
-	if (poll(fds, nfds, timeout) < 0 && errno != EINTR)
+	if (poll(fds, nfds, poll_timeout()) < 0 && errno != EINTR)
 		migration_error("poll: %s", strerror(errno));
 	if (stop_signal)
 		stop_on_signal();
@@ -922,16 +904,16 @@ static void read_environment(void)
 	const char *mode = getenv("MIGRATION_MODE");
 
 	if (!mode || !*mode || !strcmp(mode, "precopy")) {
-		h.mode = PRECOPY;
+		opt.mode = PRECOPY;
 	} else if (!strcmp(mode, "postcopy")) {
-		h.mode = POSTCOPY;
+		opt.mode = POSTCOPY;
 	} else {
 		fprintf(stderr, "migrate: MIGRATION_MODE must be precopy or postcopy, not '%s'\n", mode);
 		exit(125);
 	}
-	h.step_ms = env_number("MIGRATION_STEP_TIMEOUT", 60) * 1000;
-	h.kill_dest_at = (int)env_number("MIGRATE_KILL_DEST_AT", 0);
-	h.verbose = env_number("MIGRATE_VERBOSE", 0) > 0;
+	opt.step_ms = env_number("MIGRATION_STEP_TIMEOUT", 60) * 1000;
+	opt.kill_dest_at = (int)env_number("MIGRATE_KILL_DEST_AT", 0);
+	opt.verbose = env_number("MIGRATE_VERBOSE", 0) > 0;
 }
 
 /*
@@ -941,37 +923,31 @@ static void read_environment(void)
 static void build_command_line(int argc, char **argv)
 {
 	static char append_value[8192];
-	const char *mode = h.mode == POSTCOPY ? "postcopy" : "precopy";
+	const char *mode = opt.mode == POSTCOPY ? "postcopy" : "precopy";
 	bool have_append = false;
 	int i, n = 0;
 
-	h.argv = calloc(argc + 8, sizeof(char *));
-	if (!h.argv)
+	opt.argv = calloc(argc + 8, sizeof(char *));
+	if (!opt.argv)
 		die_setup("calloc");
 	for (i = 0; i < argc; i++) {
-		h.argv[n++] = argv[i];
+		opt.argv[n++] = argv[i];
 		if (!strcmp(argv[i], "-append") && i + 1 < argc && !have_append) {
 			snprintf(append_value, sizeof(append_value), "MIGRATION=%s %s", mode, argv[++i]);
-			h.argv[n++] = append_value;
+			opt.argv[n++] = append_value;
 			have_append = true;
 		}
 	}
 	if (!have_append) {
 		snprintf(append_value, sizeof(append_value), "MIGRATION=%s", mode);
-		h.argv[n++] = "-append";
-		h.argv[n++] = append_value;
+		opt.argv[n++] = "-append";
+		opt.argv[n++] = append_value;
 	}
-	h.argv[n++] = "-chardev";
-	h.argv[n++] = "socket,id=migrate-qmp,fd=3";
-	h.argv[n++] = "-mon";
-	h.argv[n++] = "chardev=migrate-qmp,mode=control";
-	h.argc = n; /* spawn_qemu fills h.argv[n], h.argv[n + 1] */
-}
-
-static void install_signals(void)
-{
-	if (install_signal_pipe(0))
-		die_setup("pipe");
+	opt.argv[n++] = "-chardev";
+	opt.argv[n++] = "socket,id=migrate-qmp,fd=3";
+	opt.argv[n++] = "-mon";
+	opt.argv[n++] = "chardev=migrate-qmp,mode=control";
+	opt.argc = n; /* spawn_qemu fills opt.argv[n], opt.argv[n + 1] */
 }
 
 int main(int argc, char **argv)
@@ -986,10 +962,12 @@ int main(int argc, char **argv)
 	}
 	read_environment();
 	build_command_line(argc - first, argv + first);
-	install_signals();
+	if (install_signal_pipe(0))
+		die_setup("pipe");
+	h.t0_ms = now_ms();
 	h.src = spawn_qemu(0);
 	h.dst = spawn_qemu(1);
-	set_deadline("the first destination QEMU to be ready");
+	enter_phase(DEST_STARTING, "the first destination QEMU to be ready");
 	for (;;)
 		poll_once();
 }
