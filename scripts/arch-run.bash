@@ -12,10 +12,9 @@
 #   run_defaults()        optional function, gets the caller's QEMU args (and run_append, the
 #                         caller's -append text): may set run_extra=(...), added before them
 #                         (e.g. a -cpu default when the caller gave none)
-#   run_exit_ok()         optional function QEMU-STATUS GUEST-CODE: true when QEMU's exit status
-#                         agrees with the guest's last EXIT: STATUS=n line (run_tests.sh asks);
-#                         default: 0 (e.g. PSCI SYSTEM_OFF) or (code << 1) | 1 (debug-exit);
-#                         s390x: 0 for code 0, else 1 (docs/HACKING.md)
+#   run_exit_ok()         function QEMU-STATUS GUEST-CODE: true when QEMU's exit status is the
+#                         one the guest's exit path gives for EXIT: STATUS=GUEST-CODE
+#                         (run_tests.sh asks; every arch defines it: its exit device)
 #
 # Environment: ACCEL, QEMU, TIMEOUT (seconds; none by hand), MIGRATION=yes (host/migrate),
 # RUN_DRY_RUN=1 (print the command line, run nothing). Set by run_tests.sh only:
@@ -44,14 +43,9 @@ run_defaults() {
 	:
 }
 
+# The arch's run script defines how QEMU ends through the guest's exit path.
 run_exit_ok() {
-	case $ARCH in
-	s390x)
-		# disabled wait: 0 is a clean shutdown, anything else a panic (exit-failure: 1)
-		[ "$1" = $(($2 == 0 ? 0 : 1)) ]
-		;;
-	*) [ "$1" = 0 ] || [ "$1" = $((($2 << 1) | 1)) ] ;;
-	esac
+	die "${BASH_SOURCE[1]:-the arch run script} does not define run_exit_ok"
 }
 
 run_usage() {
