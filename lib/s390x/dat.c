@@ -3,6 +3,7 @@
 #include <asm/psw.h>
 #include <s390x/dat.h>
 #include <s390x/facility.h>
+#include <sclp.h>
 
 #define TABLE_ENTRIES		2048	/* region-third and segment tables */
 #define TABLE_ORDER		2	/* 16 KiB */
@@ -90,7 +91,7 @@ u64 *dat_pte(struct dat_space *s, u64 virt)
 	return pt ? &pt[PX(virt)] : NULL;
 }
 
-int dat_map_page(struct dat_space *s, u64 virt, u64 phys, u64 flags)
+static int set_pte(struct dat_space *s, u64 virt, u64 phys, u64 flags)
 {
 	u64 *pt;
 
@@ -100,8 +101,15 @@ int dat_map_page(struct dat_space *s, u64 virt, u64 phys, u64 flags)
 	if (!pt)
 		return -1;
 	pt[PX(virt)] = phys | (flags & (DAT_ENTRY_PROTECT | DAT_ENTRY_NOEXEC));
-	dat_purge_tlb();
 	return 0;
+}
+
+int dat_map_page(struct dat_space *s, u64 virt, u64 phys, u64 flags)
+{
+	int ret = set_pte(s, virt, phys, flags);
+
+	dat_purge_tlb();
+	return ret;
 }
 
 int dat_map_segment(struct dat_space *s, u64 virt, u64 phys, u64 flags)
@@ -133,7 +141,8 @@ void dat_space_identity(struct dat_space *s, u64 end)
 	u64 addr;
 
 	for (addr = 0; addr < end; addr += PAGE_SIZE)
-		assert(!dat_map_page(s, addr, addr, 0));
+		assert(!set_pte(s, addr, addr, 0));
+	dat_purge_tlb();
 }
 
 /* INVALIDATE PAGE TABLE ENTRY: R1 the page-table origin, R2 the page index bits. */
@@ -181,4 +190,11 @@ void dat_disable(void)
 void dat_set_asc(u64 asc)
 {
 	psw_mask_load((psw_mask() & ~PSW_MASK_ASC) | asc);
+}
+
+void dat_enable_identity(struct dat_space *s)
+{
+	dat_space_init(s);
+	dat_space_identity(s, memory_end());
+	dat_enable(s, s);
 }

@@ -69,6 +69,8 @@ u64 *dat_segment_entry(struct dat_space *s, u64 virt);
  * = primary), EDAT enabled in CR0 where facility 8 is installed.
  */
 void dat_enable(struct dat_space *primary, struct dat_space *home);
+/* A fresh identity map of all memory in @s, DAT on with it as primary and home space. */
+void dat_enable_identity(struct dat_space *s);
 void dat_disable(void);
 /* Switch the PSW's address-space control (PSW_ASC_*); DAT must be on. */
 void dat_set_asc(u64 asc);

@@ -40,6 +40,8 @@ unsigned int sclp_lost_signals(void);
 
 void sclp_console_init(void);
 int sclp_read_info(struct sclp_machine_info *info);
+/* The end of guest memory as SCLP reported it at boot. */
+u64 memory_end(void);
 /* The next character typed on the console, or -1 when there is none now. */
 int sclp_read_char(void);
 /* Like sclp_read_char, but waits up to @usecs; -1 on timeout. */

@@ -58,6 +58,11 @@ int arch_backtrace(unsigned long *pcs, int max)
 	return arch_backtrace_from(sp, pcs, max);
 }
 
+u64 memory_end(void)
+{
+	return machine.memory_size ? machine.memory_size : 128 * SZ_1M;
+}
+
 static void init_memory(void)
 {
 	u64 end = machine.memory_size;
