@@ -63,6 +63,8 @@ host_tools = $(filter-out $(addprefix host/,$(host_shared)), \
 HOST_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11
 host_objs_migrate = host/qmp.o
 host_libs_migrate = -ljansson
+# Static too: installed trees run on hosts without libjansson.
+host_libs_results = -static -ljansson
 # Static: it starts once per test, and dynamic loading is a fifth of its start-up.
 host_libs_supervise = -static
 host_headers = $(wildcard $(SRCDIR)/scripts/host/*.h)
@@ -79,12 +81,25 @@ host/%: $(SRCDIR)/scripts/host/%.c $$(host_objs_$$*) $(host_headers)
 
 all: $(tests) $(host_tools)
 
+# A relocatable tree that runs without this source or a compiler (scripts/install-tree.sh):
+# "make install [PREFIX=/usr/local] [DESTDIR=]" puts it in $(PREFIX)/libexec/guest-tests/ARCH,
+# "make standalone" in ./standalone/ARCH of the build directory.
+PREFIX ?= /usr/local
+installdir = $(PREFIX)/libexec/guest-tests/$(ARCH)
+
+install: all
+	$(SRCDIR)/scripts/install-tree.sh . $(DESTDIR)$(installdir)
+
+standalone: all
+	rm -rf standalone/$(ARCH)
+	$(SRCDIR)/scripts/install-tree.sh . standalone/$(ARCH)
+
 clean:
 	rm -f lib/*.o lib/*.d lib/*/*.o lib/*/*.d lib/libcflat.a
 	rm -f $(TEST_DIR)/*.o $(TEST_DIR)/*.d $(TEST_DIR)/*.flat $(TEST_DIR)/*.elf $(TEST_DIR)/*.img
 	rm -f $(TEST_DIR)/*.tmp
-	rm -rf host
+	rm -rf host standalone
 
-.PHONY: all clean
+.PHONY: all clean install standalone
 
 -include $(wildcard lib/*.d lib/*/*.d $(TEST_DIR)/*.d)

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 want=${1:-all}
-pkgs=(make gcc binutils qemu-utils libjansson-dev socat)
+pkgs=(make gcc binutils qemu-utils libjansson-dev socat libxml2-utils jq)
 case "$want" in
 x86_64 | i386) pkgs+=(qemu-system-x86) ;;
 arm64) pkgs+=(qemu-system-arm gcc-aarch64-linux-gnu) ;;
