@@ -5,28 +5,45 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-Usage: ${0##*/} [-g group[,group]] [-j N] [-t] [-l] [-v] [-a] [-h] [test-name...]
+Usage: ${0##*/} [-g group[,group]] [-x test[,test]] [-j N] [-t] [-l] [-v] [-a] [-o DIR]
+       [--junit FILE] [--expect FILE] [--shard K/N] [--durations FILE] [--version] [-h] [test...]
 
-Runs the tests of \$TEST_DIR/unittests.cfg (run it from a build directory).
+Runs the tests of \$TEST_DIR/unittests.cfg (from a build directory or an installed tree:
+the current one, else the one this script is in).
   -g GROUPS  only tests in one of these groups (comma-separated; includes nodefault ones)
-  -j N       run N tests in parallel (default: the number of host CPUs)
+  -x TESTS   leave these tests out (comma-separated; the option adds up)
+  -j N       run N tests in parallel (default: the number of host CPUs); under KVM each of
+             a test's vCPUs takes one of the N
   -t         TAP version 13 output
   -l         list the selected tests, run nothing
   -v         print each test's QEMU command line
   -a         all tests, including those in group nodefault
+  -o DIR     logs and results go to DIR (default: logs)
+  --junit FILE      also write JUnit XML there (DIR/results.json is always written)
+  --expect FILE     expected failures and skips (lines: TEST FAIL|SKIP [CONDITION...] REASON)
+  --shard K/N       run part K of N of the selected tests (balanced by --durations)
+  --durations FILE  a previous results.json: balance shards and start the longest tests first
+  --version  print the suite's version
   -h         this help
 Named tests run even when in group nodefault.
 Environment: ACCEL=kvm|tcg, QEMU=binary, UNITTESTS_CFG=file, TIMEOUT_SCALE=factor,
+MAX_SMP=N (under KVM, run tests of up to N vCPUs; default: the host's CPUs),
 MIGRATION_MODE=precopy|postcopy (tests in group migration run under host/migrate).
-Logs: logs/<test>.log (the QEMU command line, then all of QEMU's output).
+Logs: DIR/<test>.log (the QEMU command line, then all of QEMU's output), DIR/results.json.
 EOF
 }
 
-# The build directory is the current one; the sources are where config.mak says
-# (this script may be a symlink in the build directory).
+# The build directory is the current one, else the directory of $0 (a build directory's
+# symlink, or an installed tree); the sources are where config.mak says. Relative paths
+# given on the command line stay relative to where the runner was started.
+caller_dir=$PWD
 if [ ! -f config.mak ]; then
-	echo "${0##*/}: no config.mak here: run this from a build directory (./configure first)" >&2
-	exit 2
+	if [[ $0 == */* ]] && [ -f "${0%/*}/config.mak" ]; then
+		cd "${0%/*}" || exit 2
+	else
+		echo "${0##*/}: no config.mak here: run this from a build directory (./configure first)" >&2
+		exit 2
+	fi
 fi
 SRCDIR=
 while IFS= read -r _line || [ -n "$_line" ]; do
@@ -42,13 +59,33 @@ source "$SRCDIR/scripts/common.bash"
 source "$SRCDIR/scripts/cfg.bash"
 # shellcheck source=scripts/verdict.bash
 source "$SRCDIR/scripts/verdict.bash"
+# shellcheck source=scripts/results.bash
+source "$SRCDIR/scripts/results.bash"
 load_config_mak "$PWD"
 
 # ---- options
-opt_groups='' opt_jobs='' opt_tap=0 opt_list=0 opt_verbose=0 opt_all=0
+opt_groups='' opt_jobs='' opt_tap=0 opt_list=0 opt_verbose=0 opt_all=0 opt_exclude=''
+opt_logdir=logs opt_junit='' opt_expect='' opt_shard='' opt_durations=''
 names=()
+run_argv=$*
+# abs_path PATH: REPLY = PATH, relative to the directory the runner was started in
+abs_path() {
+	if [[ $1 == /* ]]; then REPLY=$1; else REPLY=$caller_dir/$1; fi
+}
+# need_arg OPTION ARGC: the option wants a value
+need_arg() {
+	[ "$2" -ge 2 ] || { echo "${0##*/}: $1 wants a value" >&2; usage >&2; exit 2; }
+}
 while [ $# -gt 0 ]; do
 	case $1 in
+	-x) need_arg "$1" $#; opt_exclude+=${opt_exclude:+,}$2; shift ;;
+	-x?*) opt_exclude+=${opt_exclude:+,}${1#-x} ;;
+	-o) need_arg "$1" $#; abs_path "$2"; opt_logdir=$REPLY; shift ;;
+	--junit) need_arg "$1" $#; abs_path "$2"; opt_junit=$REPLY; shift ;;
+	--expect) need_arg "$1" $#; abs_path "$2"; opt_expect=$REPLY; shift ;;
+	--durations) need_arg "$1" $#; abs_path "$2"; opt_durations=$REPLY; shift ;;
+	--shard) need_arg "$1" $#; opt_shard=$2; shift ;;
+	--version) project_version; echo "$REPLY"; exit 0 ;;
 	-g) [ $# -ge 2 ] || { usage >&2; exit 2; }; opt_groups+=${opt_groups:+,}$2; shift ;;
 	-g?*) opt_groups+=${opt_groups:+,}${1#-g} ;;
 	-j) [ $# -ge 2 ] || { usage >&2; exit 2; }; opt_jobs=$2; shift ;;
@@ -67,15 +104,24 @@ done
 if [ -n "$opt_jobs" ] && ! [[ $opt_jobs =~ ^[1-9][0-9]*$ ]]; then
 	die "-j wants a positive number, not '$opt_jobs'"
 fi
+[ "$caller_dir" = "$PWD" ] || [ "$opt_logdir" != logs ] || opt_logdir=$caller_dir/logs
+if [ -n "$opt_shard" ]; then
+	if ! [[ $opt_shard =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] ||
+		[ "${BASH_REMATCH[1]}" -gt "${BASH_REMATCH[2]}" ]; then
+		die "--shard wants K/N with 1 <= K <= N, not '$opt_shard'"
+	fi
+fi
+[ -z "${UNITTESTS_CFG:-}" ] || { abs_path "$UNITTESTS_CFG"; UNITTESTS_CFG=$REPLY; }
+logdir=$opt_logdir
 timeout_scale=${TIMEOUT_SCALE:-1}
 [[ $timeout_scale =~ ^[1-9][0-9]*$ ]] || die "TIMEOUT_SCALE must be a positive whole number"
 
 # ---- the test list
 cfg=${UNITTESTS_CFG:-$SRCDIR/$TEST_DIR/unittests.cfg}
-# parsed through a cache in logs/ (cfg_load: keyed by the path and the whole text)
-[ -d logs ] || mkdir logs 2>/dev/null || true
+# parsed through a cache in the log directory (cfg_load: keyed by the path and the whole text)
+[ -d "$logdir" ] || mkdir -p "$logdir" 2>/dev/null || true
 cfg_cache=''
-[ ! -d logs ] || cfg_cache=logs/.cfg-cache
+[ ! -d "$logdir" ] || cfg_cache=$logdir/.cfg-cache
 cfg_load "$cfg" "$cfg_cache" || exit 2
 
 # ---- selection: names and groups add up; with neither, every test not in nodefault
@@ -103,6 +149,22 @@ for t in "${CFG_TESTS[@]}"; do
 	fi
 	selected+=("$t")
 done
+if [ -n "$opt_exclude" ]; then
+	declare -A excluded=()
+	IFS=, read -r -a groups <<<"$opt_exclude"
+	for t in "${groups[@]}"; do
+		[ -z "$t" ] || [ -n "${CFG_LINE[$t]:-}" ] || die "unknown test '$t' in -x (not in $cfg)"
+		excluded[$t]=1
+	done
+	kept=()
+	for t in "${selected[@]}"; do
+		[ -n "${excluded[$t]:-}" ] || kept+=("$t")
+	done
+	selected=("${kept[@]}")
+fi
+[ -z "$opt_durations" ] || [ -f "$opt_durations" ] || die "durations file $opt_durations not found"
+[ -z "$opt_durations" ] || durations_load "$opt_durations"
+[ -z "$opt_shard" ] || shard_select "${opt_shard%/*}" "${opt_shard#*/}"
 
 if [ "$opt_list" = 1 ]; then
 	for t in "${selected[@]}"; do
@@ -117,6 +179,12 @@ pick_accel "$ARCH"
 ensure_supervise
 host_cpus
 jobs=${opt_jobs:-$HOST_CPUS}
+max_smp=${MAX_SMP:-$HOST_CPUS}
+[[ $max_smp =~ ^[1-9][0-9]*$ ]] || die "MAX_SMP must be a positive number, not '$max_smp'"
+qemu_version "${cfg_cache:+$logdir/.qemu-version}"
+[ -z "$opt_expect" ] || expect_load "$opt_expect"
+# longest first when durations are known (--durations)
+[ ${#DUR_MS[@]} = 0 ] || longest_first
 # The arch's run script, sourced for its definitions: tests run through the same
 # run_build_cmd and run_qemu as "<arch>/run IMAGE" by hand, without a bash start each.
 run_script=$SRCDIR/$TEST_DIR/run
@@ -132,7 +200,7 @@ else
 	c_pass='' c_fail='' c_skip='' c_off=''
 fi
 
-[ -d logs ] || mkdir logs || die "cannot create logs/ in $PWD"
+[ -d "$logdir" ] || mkdir -p "$logdir" || die "cannot create $logdir"
 
 declare -A running=()   # pid -> test
 declare -A reported=()  # test -> 1
@@ -171,44 +239,51 @@ tap_escape() {
 	REPLY=${REPLY//#/\\#}
 }
 
-# report TEST RESULT REASON [CMD]: print one verdict and count it.
+# tap_report TEST RESULT REASON CMD: one TAP13 test line, named by the cfg name only (farms
+# track tests by it), then the verdict, the log and the guest's claims as diagnostics.
+tap_report() {
+	local t=$1 result=$2 reason=$3 cmd=$4 line
+	tap_n=$((tap_n + 1))
+	tap_escape "$t"
+	line=$REPLY
+	tap_escape "$reason"
+	case $result in
+	PASS) echo "ok $tap_n - $line" ;;
+	SKIP) echo "ok $tap_n - $line # skip $REPLY" ;;
+	XFAIL) echo "not ok $tap_n - $line # TODO expected failure" ;;
+	*) echo "not ok $tap_n - $line" ;;
+	esac
+	echo "# result: $result${reason:+ ($reason)}"
+	[ "$opt_verbose" = 0 ] || [ -z "$cmd" ] || echo "# command: $cmd"
+	echo "# log: $logdir/$t.log"
+	for line in "${V_SUBS[@]}"; do
+		echo "# $line"
+	done
+}
+
+# report TEST RESULT REASON [CMD [SECONDS]]: print one verdict, count it and record it for
+# the results files. XFAIL counts as skipped, XPASS as failed.
 report() {
 	local t=$1 result=$2 reason=$3 cmd=${4:-} line
 	if [ ${#reason} -gt 200 ]; then reason="${reason:0:197}..."; fi
 	reported[$t]=1
 	case $result in
 	PASS) passed=$((passed + 1)) ;;
-	SKIP) skipped=$((skipped + 1)) ;;
+	SKIP | XFAIL) skipped=$((skipped + 1)) ;;
 	*) failed=$((failed + 1)) ;;
 	esac
+	results_test "$t" "$result" "$reason" "$cmd" "${5:-}" "$logdir/$t.log"
 	if [ "$opt_tap" = 1 ]; then
-		tap_n=$((tap_n + 1))
-		[ "$opt_verbose" = 0 ] || [ -z "$cmd" ] || echo "# $cmd"
-		tap_escape "$t"
-		line=$REPLY
-		case $result in
-		PASS) echo "ok $tap_n - $line${reason:+ ($reason)}" ;;
-		SKIP)
-			tap_escape "$reason"
-			echo "ok $tap_n - $line # SKIP $REPLY"
-			;;
-		*)
-			tap_escape "$reason"
-			echo "not ok $tap_n - $line${REPLY:+ ($REPLY)}"
-			;;
-		esac
-		for line in "${V_SUBS[@]}"; do
-			echo "# $line"
-		done
-	else
-		[ "$opt_verbose" = 0 ] || [ -z "$cmd" ] || echo "$cmd"
-		case $result in
-		PASS) line=$c_pass ;;
-		SKIP) line=$c_skip ;;
-		*) line=$c_fail ;;
-		esac
-		echo "$line$result$c_off $t${reason:+ ($reason)}"
+		tap_report "$t" "$result" "$reason" "$cmd"
+		return
 	fi
+	[ "$opt_verbose" = 0 ] || [ -z "$cmd" ] || echo "$cmd"
+	case $result in
+	PASS) line=$c_pass ;;
+	SKIP | XFAIL) line=$c_skip ;;
+	*) line=$c_fail ;;
+	esac
+	echo "$line$result$c_off $t${reason:+ ($reason)}"
 }
 
 # skipped_on_kvm_module TEST: true (REPLY = the reason) when TEST's skip_on_kvm names this
@@ -228,14 +303,17 @@ skipped_on_kvm_module() {
 precheck() {
 	local t=$1 img=$TEST_DIR/${CFG_FILE[$1]}
 	REPLY=''
-	if [ -n "${CFG_ARCH[$t]:-}" ] && [ "${CFG_ARCH[$t]}" != "$ARCH" ]; then
+	if [ "${EXP_VERDICT[$t]:-}" = SKIP ]; then
+		REPLY="SKIP ${EXP_REASON[$t]}"
+	elif [ -n "${CFG_ARCH[$t]:-}" ] && [ "${CFG_ARCH[$t]}" != "$ARCH" ]; then
 		REPLY="SKIP needs arch ${CFG_ARCH[$t]}"
 	elif [ -n "${CFG_ACCEL[$t]:-}" ] && [ "${CFG_ACCEL[$t]}" != "$ACCEL" ]; then
 		REPLY="SKIP needs accel ${CFG_ACCEL[$t]}"
 	elif [ "$ACCEL" = kvm ] && skipped_on_kvm_module "$t"; then
 		REPLY="SKIP $REPLY"
-	elif [ "$ACCEL" = kvm ] && [ "${CFG_SMP[$t]}" -gt "$HOST_CPUS" ]; then
+	elif [ "$ACCEL" = kvm ] && [ "${CFG_SMP[$t]}" -gt "$max_smp" ]; then
 		REPLY="SKIP needs ${CFG_SMP[$t]} vCPUs, KVM host has $HOST_CPUS"
+		[ -z "${MAX_SMP:-}" ] || REPLY+=" and MAX_SMP=$MAX_SMP"
 	elif ! cfg_check_host "$t"; then
 		REPLY="SKIP $REPLY"
 	elif [ ! -f "$img" ]; then
@@ -244,7 +322,6 @@ precheck() {
 	return 0
 }
 
-# start TEST: run it in the background, logging to logs/TEST.log (line 1: the command).
 # migration_env TEST: REPLY=yes for a test in group migration (it runs under host/migrate),
 # else no; migration_mode = its cfg migration_mode, else $MIGRATION_MODE, else precopy.
 migration_env() {
@@ -256,8 +333,9 @@ migration_env() {
 	fi
 }
 
+# start TEST: run it in the background, logging to LOGDIR/TEST.log (line 1: the command).
 start() {
-	local t=$1 log=logs/$1.log
+	local t=$1 log=$logdir/$1.log
 	local -a args
 	split_words "${CFG_QPARAMS[$t]:-}"
 	args=("$TEST_DIR/${CFG_FILE[$t]}" -smp "${CFG_SMP[$t]}" "${SPLIT[@]}")
@@ -268,14 +346,20 @@ start() {
 	TIMEOUT=$((CFG_TIMEOUT[$t] * timeout_scale)) MIGRATION=$REPLY MIGRATION_MODE=$migration_mode \
 		run_qemu >>"$log" 2>&1 </dev/null &
 	running[$!]=$t
+	started_us[$t]=${EPOCHREALTIME/./}
+	slots_used=$((slots_used + ${slots[$t]:-1}))
 }
 
 # finish PID: a test's supervisor ended; print its verdict.
 finish() {
 	local pid=$1 t=${running[$1]}
 	unset "running[$pid]"
-	verdict "logs/$t.log" "$((CFG_TIMEOUT[$t] * timeout_scale))"
-	report "$t" "$V_RESULT" "$V_REASON" "$V_CMD"
+	slots_used=$((slots_used - ${slots[$t]:-1}))
+	seconds_since "${started_us[$t]}"
+	local secs=$REPLY
+	verdict "$logdir/$t.log" "$((CFG_TIMEOUT[$t] * timeout_scale))"
+	expected_outcome "$t"
+	report "$t" "$V_RESULT" "$V_REASON" "$V_CMD" "$secs"
 }
 
 # reap: wait for one running test to end.
@@ -290,16 +374,27 @@ reap() {
 
 [ "$opt_tap" = 0 ] || { echo "TAP version 13"; echo "1..${#selected[@]}"; }
 
+# Under KVM each vCPU is a host thread that wants a CPU: a test takes one of the -j slots per
+# vCPU (all of them at most); under TCG one.
+declare -A slots=() started_us=()
+slots_used=0
+run_started_us=${EPOCHREALTIME/./}
+printf -v run_started '%(%Y-%m-%dT%H:%M:%S%z)T' -1
 for t in "${selected[@]}"; do
 	[ -z "$interrupted" ] || break
 	precheck "$t"
 	if [ -n "$REPLY" ]; then
-		V_SUBS=()
-		printf '%s\n' "${REPLY#* }" >"logs/$t.log"
-		report "$t" "${REPLY%% *}" "${REPLY#* }"
+		V_SUBS=() v_tests=-1
+		printf '%s\n' "${REPLY#* }" >"$logdir/$t.log"
+		V_RESULT=${REPLY%% *} V_REASON=${REPLY#* }
+		expected_outcome "$t"
+		report "$t" "$V_RESULT" "$V_REASON"
 		continue
 	fi
-	while [ ${#running[@]} -ge "$jobs" ]; do
+	if [ "$ACCEL" = kvm ]; then
+		slots[$t]=$((CFG_SMP[$t] < jobs ? CFG_SMP[$t] : jobs))
+	fi
+	while [ ${#running[@]} -gt 0 ] && [ $((slots_used + ${slots[$t]:-1})) -gt "$jobs" ]; do
 		reap
 	done
 	[ -z "$interrupted" ] || break
@@ -316,6 +411,16 @@ if [ -n "$interrupted" ]; then
 	done
 fi
 
+seconds_since "$run_started_us"
+run_seconds=$REPLY
+project_version
+RES_ITEMS=(env version "$REPLY" env arch "$ARCH" env accel "$ACCEL"
+	env kvm_module "$KVM_MODULE" env qemu "$QEMU" env qemu_version "$QEMU_VERSION"
+	env host_cpus "$HOST_CPUS" run started "$run_started" sec duration_s "$run_seconds"
+	run command "${0##*/}${run_argv:+ }$run_argv" run interrupted "$interrupted"
+	int summary.passed "$passed" int summary.failed "$failed" int summary.skipped "$skipped"
+	"${RES_ITEMS[@]}")
+results_write "$logdir/results.json" ${opt_junit:+"$opt_junit"}
 echo "SUMMARY: $passed passed, $failed failed, $skipped skipped"
 case $interrupted in
 INT) exit 130 ;;

@@ -16,16 +16,18 @@
 #                          row in docs/known-deviations.md (scripts/check-deviations.sh checks)
 #   migration_mode = postcopy  for a test in group migration: how host/migrate migrates
 #                          (precopy or postcopy; default: $MIGRATION_MODE, else precopy)
+#   expect = abort         the test is meant to crash: PASS when the guest aborts (exit status
+#                          3, e.g. the dump of an unexpected exception), FAIL otherwise
 #
 # '#' starts a comment only at the beginning of a line (after blanks).
 
-CFG_KEYS=" file smp test_args qemu_params groups timeout accel arch check skip_on_kvm migration_mode "
+CFG_KEYS=" file smp test_args qemu_params groups timeout accel arch check skip_on_kvm migration_mode expect "
 CFG_DEFAULT_TIMEOUT=90
 
 declare -a CFG_TESTS=()
 declare -A CFG_FILE=() CFG_SMP=() CFG_ARGS=() CFG_QPARAMS=() CFG_GROUPS=() CFG_TIMEOUT=()
 declare -A CFG_ACCEL=() CFG_ARCH=() CFG_CHECK=() CFG_LINE=() CFG_ALL_GROUPS=()
-declare -A CFG_MIGMODE=() CFG_SKIPKVM=()
+declare -A CFG_MIGMODE=() CFG_SKIPKVM=() CFG_EXPECT=()
 
 # cfg_error LINE MESSAGE: report a malformed cfg ($cfg_file) and fail.
 cfg_error() {
@@ -190,6 +192,13 @@ cfg_parse() {
 				;;
 			esac
 			;;
+		expect)
+			[ "$value" = abort ] || {
+				cfg_error "$n" "bad expect '$value' in [$cfg_section] (abort)"
+				return 1
+			}
+			CFG_EXPECT[$cfg_section]=$value
+			;;
 		skip_on_kvm)
 			g=${value%%[[:space:]]*}
 			if [[ -z $g || $g == *[!a-z0-9_,]* || $value != "$g"[[:space:]]*[![:space:]]* ]]; then
@@ -243,7 +252,7 @@ cfg_load() {
 	if {
 		echo '# run_tests.sh: parsed unittests.cfg (scripts/cfg.bash, cfg_load)'
 		declare -p CFG_TESTS CFG_FILE CFG_SMP CFG_ARGS CFG_QPARAMS CFG_GROUPS CFG_TIMEOUT \
-			CFG_ACCEL CFG_ARCH CFG_CHECK CFG_LINE CFG_ALL_GROUPS CFG_MIGMODE CFG_SKIPKVM
+			CFG_ACCEL CFG_ARCH CFG_CHECK CFG_LINE CFG_ALL_GROUPS CFG_MIGMODE CFG_SKIPKVM CFG_EXPECT
 		printf 'cfg_cached_file=%q\ncfg_cached_text=%q\ncfg_cached_ok=1\n' "$file" "$text"
 	} >"$tmp" 2>/dev/null; then
 		mv -f "$tmp" "$cache" 2>/dev/null || rm -f "$tmp"
@@ -258,7 +267,7 @@ cfg_reset() {
 	CFG_TESTS=()
 	CFG_FILE=() CFG_SMP=() CFG_ARGS=() CFG_QPARAMS=() CFG_GROUPS=() CFG_TIMEOUT=()
 	CFG_ACCEL=() CFG_ARCH=() CFG_CHECK=() CFG_LINE=() CFG_ALL_GROUPS=() CFG_MIGMODE=()
-	CFG_SKIPKVM=()
+	CFG_SKIPKVM=() CFG_EXPECT=()
 }
 
 # cfg_check_host TEST: REPLY='' when every check = PATH=VALUE of TEST holds, else the reason.

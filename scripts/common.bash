@@ -26,6 +26,8 @@ load_config_mak() {
 		printf -v "config_$key" '%s' "${line#*=}"
 	done <"$dir/config.mak"
 	SRCDIR=${config_SRCDIR:-}
+	# an installed tree says SRCDIR=.: relative to the directory of its config.mak
+	[[ -z $SRCDIR || $SRCDIR == /* ]] || SRCDIR=$dir/$SRCDIR
 	ARCH=${config_ARCH:-}
 	TEST_DIR=${config_TEST_DIR:-}
 	if [ -z "$SRCDIR" ] || [ -z "$ARCH" ] || [ -z "$TEST_DIR" ]; then
@@ -147,16 +149,22 @@ pick_accel() {
 # ensure_supervise: set SUPERVISE to the process supervisor, building it from
 # scripts/host/supervise.c into $BUILD_DIR/host/ when make has not (or it is stale).
 ensure_supervise() {
-	local src=$SRCDIR/scripts/host/supervise.c bin=$BUILD_DIR/host/supervise tmp
 	# shellcheck disable=SC2034 # used by arch-run.bash
-	SUPERVISE=$bin
+	SUPERVISE=$BUILD_DIR/host/supervise
+	ensure_host_tool supervise
+}
+
+# ensure_host_tool NAME [LIBS...]: build $BUILD_DIR/host/NAME from scripts/host/NAME.c when
+# make has not (or it is stale); an installed tree has no sources and keeps what it has.
+ensure_host_tool() {
+	local src=$SRCDIR/scripts/host/$1.c bin=$BUILD_DIR/host/$1 tmp
 	if [ -x "$bin" ] && ! [ "$src" -nt "$bin" ]; then
 		return 0
 	fi
 	[ -f "$src" ] || die "missing $src"
 	mkdir -p "$BUILD_DIR/host" || die "cannot create $BUILD_DIR/host"
 	tmp=$bin.tmp.$$
-	if ! "${config_HOST_CC:-cc}" -O2 -Wall -std=gnu11 -o "$tmp" "$src"; then
+	if ! "${config_HOST_CC:-cc}" -O2 -Wall -std=gnu11 -o "$tmp" "$src" "${@:2}"; then
 		rm -f "$tmp"
 		die "cannot build $bin (host compiler '${config_HOST_CC:-cc}')"
 	fi

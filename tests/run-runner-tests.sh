@@ -284,8 +284,12 @@ if want tap; then
 	expect "tap plan line" eval '[ "$(printf "%s\n" "$out" | sed -n 2p)" = "1..19" ]'
 	expect "tap one line per test, in sequence" eval \
 		'[ "$(printf "%s\n" "$out" | grep -E "^(not )?ok [0-9]+ " | sed -E "s/^(not )?ok ([0-9]+) .*/\2/" | tr "\n" " ")" = "$(seq -s " " 1 19) " ]'
-	expect "tap skip directive" eval 'printf "%s\n" "$out" | grep -qE "^ok [0-9]+ - skip # SKIP needs a widget$"'
-	expect "tap not ok for QEMU errors" eval 'printf "%s\n" "$out" | grep -qE "^not ok [0-9]+ - segv \(QEMU killed by signal 11, no EXIT line\)$"'
+	expect "tap skip directive, lower case" eval 'printf "%s\n" "$out" | grep -qE "^ok [0-9]+ - skip # skip needs a widget$"'
+	expect "tap not ok for QEMU errors, reason on a diagnostic line" eval \
+		'printf "%s\n" "$out" | grep -A1 -E "^not ok [0-9]+ - segv$" | grep -qxF "# result: FAIL (QEMU killed by signal 11, no EXIT line)"'
+	expect "tap log path on a diagnostic line" hasline "# log: logs/segv.log"
+	expect "tap descriptions are the cfg names only" eval \
+		'! printf "%s\n" "$out" | grep -E "^(not )?ok " | grep -vqE "^(not )?ok [0-9]+ - [A-Za-z0-9_.+-]+( # skip .*)?$"'
 	expect "tap sub-results as comments" hasline "# FAIL: two"
 	expect "tap summary last" lastline "SUMMARY: 3 passed, 10 failed, 6 skipped"
 	if perl -MTAP::Parser -e 1 2>/dev/null; then
@@ -321,7 +325,7 @@ hidden" ]'
 	expect "unknown test is an error" eval '[ $rc = 2 ] && has "unknown test '"'"'nosuchtest'"'"'"'
 	run -- -g nosuchgroup
 	expect "unknown group is an error" eval '[ $rc = 2 ] && has "unknown group '"'"'nosuchgroup'"'"'"'
-	run -- -x
+	run -- -Z
 	expect "unknown option is an error" eval '[ $rc = 2 ]'
 	run -- -j 0
 	expect "bad -j is an error" eval '[ $rc = 2 ]'
@@ -523,9 +527,339 @@ if want tty && command -v script >/dev/null; then
 	expect "tty: no QEMU left" all_dead
 fi
 
+# ---- what CI farms read and do: stable TAP names, JUnit, JSON, -o, compare-results, -x,
+# expectations, shards, longest first, vCPU slots, MAX_SMP, an installed tree
+# tapnames: the test names of the TAP lines in $out
+tapnames() { printf '%s\n' "$out" | sed -nE 's/^(not )?ok [0-9]+ - ([^ ]+).*/\2/p'; }
+if want tap-names; then
+	cfg <<'EOF'
+[counted]
+file = a.flat
+test_args = count:3
+[other]
+file = a.flat
+test_args = skip
+EOF
+	run -- -t -j1
+	names1=$(tapnames) tap1=$out
+	sed -i 's/count:3/count:7/; s/test_args = skip/test_args = fail/' "$scratch/t.cfg"
+	run -- -t -j1
+	names2=$(tapnames)
+	expect "tap names are the cfg names" eval '[ "$names1" = "counted
+other" ]'
+	expect "tap names stay when counts, reasons and verdicts change" eval '[ "$names1" = "$names2" ]'
+	expect "tap counts on a diagnostic line" eval 'hasline "# result: PASS (7 tests)" && [[ $tap1 == *"# result: PASS (3 tests)"* ]]'
+fi
+
+if want junit || want json; then
+	cfg <<'EOF'
+[jpass]
+file = a.flat
+test_args = pass
+[jfail]
+file = a.flat
+test_args = fail
+[jskip]
+file = a.flat
+test_args = skip
+[jnasty]
+file = a.flat
+test_args = nasty
+[jkvm]
+file = a.flat
+accel = kvm
+EOF
+	rm -f "$scratch/junit.xml" "$b/logs/results.json"
+	run -- -j2 --junit "$scratch/junit.xml"
+	runout=$out
+fi
+if want junit; then
+	out=$(xmllint --noout --schema "$src/tests/junit.xsd" "$scratch/junit.xml" 2>&1) || true
+	expect "junit validates against tests/junit.xsd (xmllint)" has "junit.xml validates"
+	xp() { xmllint --xpath "$1" "$scratch/junit.xml" 2>/dev/null; }
+	out=$(cat "$scratch/junit.xml")
+	expect "junit: one testsuite named arch-accel, with its counts" eval \
+		'[ "$(xp "count(//testsuite)")" = 1 ] && [ "$(xp "string(//testsuite/@name)")" = x86_64-tcg ] &&
+		[ "$(xp "string(//testsuite/@tests)")" = 5 ] && [ "$(xp "string(//testsuite/@failures)")" = 2 ] &&
+		[ "$(xp "string(//testsuite/@skipped)")" = 2 ]'
+	expect "junit: failure message is the reason" eval \
+		'[ "$(xp "string(//testcase[@name=\"jfail\"]/failure/@message)")" = "1 of 2 tests failed" ]'
+	expect "junit: skipped message is the reason" eval \
+		'[ "$(xp "string(//testcase[@name=\"jkvm\"]/skipped/@message)")" = "needs accel kvm" ]'
+	expect "junit: the log is system-out" eval \
+		'[[ "$(xp "string(//testcase[@name=\"jpass\"]/system-out)")" == *"-kernel x86/a.flat"*"EXIT: STATUS=0"* ]]'
+	expect "junit: a time per test" eval '[ "$(xp "count(//testcase[@time])")" = 5 ]'
+	expect "junit: markup and bad bytes escaped" eval \
+		'[[ "$(xp "string(//testcase[@name=\"jnasty\"]/system-out)")" == *"FAIL: <markup> & \"quotes\" ]]>"* ]]'
+	sed 's/ classname="[^"]*"//' "$scratch/junit.xml" >"$scratch/broken.xml"
+	out=$(xmllint --noout --schema "$src/tests/junit.xsd" "$scratch/broken.xml" 2>&1) || true
+	expect "junit: the schema check can fail (no classname)" has "fails to validate"
+fi
+if want json; then
+	j=$b/logs/results.json
+	jqt() { jq -e "$1" "$j" >/dev/null 2>&1; }
+	out=$(cat "$j" 2>&1)
+	expect "json: written by every run, valid" jqt '.tests | length == 5'
+	expect "json: verdict, reason, counts, duration, command of a test" jqt \
+		'.tests[] | select(.name == "jfail") | .verdict == "FAIL" and .reason == "1 of 2 tests failed"
+		and .counts.tests == 2 and .counts.failed == 1 and (.duration_s | type == "number")
+		and (.qemu_command | test("^'"$fake"' .*-kernel x86/a.flat")) and .log == "logs/jfail.log"'
+	expect "json: a test that did not run has no duration" jqt \
+		'.tests[] | select(.name == "jkvm") | .verdict == "SKIP" and (has("duration_s") | not)'
+	expect "json: environment" jqt \
+		'.environment | .arch == "x86_64" and .accel == "tcg" and .qemu_version == "QEMU emulator version 7.2.5 (fake)"
+		and (.host_kernel | length > 0) and has("kvm_module") and has("kvm_parameters") and has("cpu_model")
+		and (.version | length > 0)'
+	expect "json: summary" jqt '.summary == {"passed": 1, "failed": 2, "skipped": 2}'
+	ver=$(jq -r .environment.version "$j")
+	run -- --version
+	expect "--version prints the version in results.json" eval '[ $rc = 0 ] && [ "$out" = "$ver" ]'
+fi
+
+if want outdir; then
+	printf '[o1]\nfile = a.flat\ntest_args = pass\n' >"$scratch/t.cfg"
+	rm -rf "$b/logs" "$b/out-b" "$scratch/out-a"
+	run -- -o "$scratch/out-a" o1
+	run ACCEL=kvm -- -o out-b o1
+	expect "-o DIR: logs and results there, not in logs/" eval \
+		'[ -f "$scratch/out-a/o1.log" ] && [ -f "$scratch/out-a/results.json" ] && [ -f "$b/out-b/o1.log" ] && [ ! -e "$b/logs/o1.log" ]'
+	expect "-o DIR: two accelerators do not overwrite each other" eval \
+		'grep -q "accel tcg" "$scratch/out-a/o1.log" && grep -q "accel kvm" "$b/out-b/o1.log"'
+fi
+
+if want compare; then
+	cfg <<'EOF'
+[c-fix]
+file = a.flat
+test_args = fail
+[c-break]
+file = a.flat
+test_args = pass
+[c-skip]
+file = a.flat
+test_args = pass
+[c-slow]
+file = a.flat
+test_args = pass
+[c-same]
+file = a.flat
+test_args = pass
+[c-gone]
+file = a.flat
+test_args = pass
+EOF
+	run -- -j4 -o "$scratch/old"
+	cfg <<'EOF'
+[c-fix]
+file = a.flat
+test_args = pass
+[c-break]
+file = a.flat
+test_args = fail
+[c-skip]
+file = a.flat
+test_args = skip
+[c-slow]
+file = a.flat
+test_args = sleep:2.5
+[c-same]
+file = a.flat
+test_args = pass
+[c-new]
+file = a.flat
+test_args = fail
+EOF
+	run -- -j4 -o "$scratch/new"
+	rc=0
+	out=$(cd "$b" && "$src/scripts/compare-results" "$scratch/old/results.json" "$scratch/new/results.json" 2>&1) || rc=$?
+	expect "compare-results: new failures" eval \
+		'hasline "new failure: c-break (1 of 2 tests failed; was PASS)" && hasline "new failure: c-new (1 of 2 tests failed; was absent)"'
+	expect "compare-results: fixed, new skip, gone" eval \
+		'hasline "fixed: c-fix (PASS, was FAIL)" && hasline "new skip: c-skip (needs a widget; was PASS)" && hasline "gone: c-gone (was PASS)"'
+	expect "compare-results: slower" eval 'printf "%s\n" "$out" | grep -q "^slower: c-slow ([2-9]\."'
+	expect "compare-results: regression is exit 1" eval '[ $rc = 1 ] && ! has c-same && lastline "COMPARE: 2 new failures, 1 fixed, 1 new skips, 1 slower, 1 gone: REGRESSION"'
+	rc=0
+	out=$(cd "$b" && "$src/scripts/compare-results" "$scratch/new/results.json" "$scratch/new/results.json" 2>&1) || rc=$?
+	expect "compare-results: same run, exit 0" eval '[ $rc = 0 ] && has "no regression"'
+	rc=0
+	out=$(cd "$b" && "$src/scripts/compare-results" "$scratch/new/results.json" "$scratch/nope.json" 2>&1) || rc=$?
+	expect "compare-results: unreadable file, exit 2" eval '[ $rc = 2 ]'
+fi
+
+if want exclude; then
+	printf '[x1]\nfile = a.flat\n[x2]\nfile = a.flat\n[x3]\nfile = a.flat\n' >"$scratch/t.cfg"
+	run -- -l -x x1,x3
+	expect "-x leaves tests out" eval '[ "$out" = x2 ]'
+	run -- -l -x x1 -x x2
+	expect "-x adds up" eval '[ "$out" = x3 ]'
+	run -- -l -x nosuch
+	expect "-x of an unknown test is an error" eval '[ $rc = 2 ] && has "unknown test '"'"'nosuch'"'"'"'
+fi
+
+if want expect; then
+	cfg <<'EOF'
+[e-fail]
+file = a.flat
+test_args = fail
+[e-pass]
+file = a.flat
+test_args = pass
+[e-kvm]
+file = a.flat
+test_args = fail
+[e-ver]
+file = a.flat
+test_args = fail
+[e-skip]
+file = a.flat
+test_args = hang
+[e-abort]
+file = a.flat
+test_args = abort
+expect = abort
+[e-noabort]
+file = a.flat
+test_args = pass
+expect = abort
+EOF
+	cat >"$scratch/exp" <<'EOF'
+# test    verdict  conditions...             reason
+e-fail    FAIL     known bug 123
+e-pass    FAIL     fixed upstream by now?
+e-kvm     FAIL     accel=kvm                 only under KVM
+e-ver     FAIL     qemu<7.2                  fixed in 7.2
+e-ver     FAIL     qemu>=7.2 qemu<8.0 accel=tcg,kvm arch=x86_64  broken in 7.2 TCG
+e-skip    SKIP     arch=arm64,x86_64         hangs the farm's boards
+not-in-this-cfg FAIL  another arch's test
+EOF
+	run -- -j4 --expect "$scratch/exp"
+	expect "expectations: an expected FAIL is XFAIL" hasline "XFAIL e-fail (1 of 2 tests failed; expected: known bug 123)"
+	expect "expectations: an unexpected pass is XPASS, a failure" hasline "XPASS e-pass (passed, expected to fail: fixed upstream by now?)"
+	expect "expectations: conditions (accel)" hasline "FAIL e-kvm (1 of 2 tests failed)"
+	expect "expectations: conditions (QEMU version), the first match" hasline "XFAIL e-ver (1 of 2 tests failed; expected: broken in 7.2 TCG)"
+	expect "expectations: SKIP, not run" hasline "SKIP e-skip (hangs the farm's boards)"
+	expect "cfg expect = abort: an abort PASSes" hasline "PASS e-abort (expected abort: x86/foo.c:12: main: assertion failed: x == 1)"
+	expect "cfg expect = abort: no abort FAILs" hasline "FAIL e-noabort (expected an abort, got PASS: 3 tests, 1 skipped)"
+	expect "expectations: XFAIL not counted as a failure" lastline "SUMMARY: 1 passed, 3 failed, 3 skipped"
+	run -- -t --expect "$scratch/exp" e-fail e-abort
+	expect "expectations: only expected failures, exit 0" eval '[ $rc = 0 ] && lastline "SUMMARY: 1 passed, 0 failed, 1 skipped"'
+	expect "expectations: TAP TODO directive" eval 'printf "%s\n" "$out" | grep -qE "^not ok [0-9]+ - e-fail # TODO expected failure$"'
+	run FAKE_QEMU_VERSION=8.1.0 -- -o "$scratch/qemu8" --expect "$scratch/exp" e-ver
+	expect "expectations: QEMU version from the binary" hasline "FAIL e-ver (1 of 2 tests failed)"
+	printf 'e-fail MAYBE sometimes\n' >"$scratch/exp2"
+	run -- --expect "$scratch/exp2" e-fail
+	expect "expectations: bad verdict is FILE:LINE, exit 2" eval '[ $rc = 2 ] && has "exp2:1:"'
+	printf '# x\ne-fail FAIL qemu<seven reason\n' >"$scratch/exp2"
+	run -- --expect "$scratch/exp2" e-fail
+	expect "expectations: bad condition is FILE:LINE, exit 2" eval '[ $rc = 2 ] && has "exp2:2: bad QEMU version"'
+	printf 'e-fail FAIL accel=tcg\n' >"$scratch/exp2"
+	run -- --expect "$scratch/exp2" e-fail
+	expect "expectations: a reason is required" eval '[ $rc = 2 ] && has "exp2:1: no reason"'
+fi
+
+if want shard; then
+	cfg <<'EOF'
+[s1]
+file = a.flat
+timeout = 10
+[s2]
+file = a.flat
+timeout = 70
+smp = 2
+[s3]
+file = a.flat
+[s4]
+file = a.flat
+timeout = 5
+[s5]
+file = a.flat
+timeout = 30
+[s6]
+file = a.flat
+[s7]
+file = a.flat
+groups = nodefault
+EOF
+	run -- -l
+	all=$out
+	for n in 1 2 3 4 9; do
+		union='' ok_stable=1
+		for ((k = 1; k <= n; k++)); do
+			run -- -l --shard "$k/$n"
+			union+=$out$'\n'
+			first=$out
+			run -- -l --shard "$k/$n"
+			[ "$out" = "$first" ] || ok_stable=0
+		done
+		out=$union
+		expect "shard K/$n: disjoint and complete" eval \
+			'[ "$(printf "%s" "$union" | grep -v "^$" | sort)" = "$(printf "%s\n" "$all" | sort)" ]'
+		expect "shard K/$n: stable" eval '[ $ok_stable = 1 ]'
+	done
+	printf '{"tests": [{"name": "s1", "duration_s": 8}, {"name": "s2", "duration_s": 7}, {"name": "s3", "duration_s": 6},
+		{"name": "s4", "duration_s": 5}, {"name": "s5", "duration_s": 4}, {"name": "s6", "duration_s": 3},
+		{"name": "s7", "duration_s": 2}]}\n' >"$scratch/dur.json"
+	run -- -l -a --shard 1/2 --durations "$scratch/dur.json"
+	expect "shard: balanced by durations (8+5+4 | 7+6+3+2)" eval '[ "$out" = "s1
+s4
+s5" ]'
+	run -- -l -a --shard 2/2 --durations "$scratch/dur.json"
+	expect "shard: the other half" eval '[ "$out" = "s2
+s3
+s6
+s7" ]'
+	run -- -l --shard 3/2
+	expect "shard: K > N is an error" eval '[ $rc = 2 ]'
+	run -- -l --shard 1
+	expect "shard: not K/N is an error" eval '[ $rc = 2 ]'
+fi
+
+if want longest; then
+	printf '[l1]\nfile = a.flat\ntest_args = pass\n[l2]\nfile = a.flat\ntest_args = pass\n[l3]\nfile = a.flat\ntest_args = pass\n' >"$scratch/t.cfg"
+	printf '{"tests": [{"name": "l1", "duration_s": 1}, {"name": "l2", "duration_s": 2}, {"name": "l3", "duration_s": 3}]}\n' >"$scratch/dur.json"
+	run -- -j1 --durations "$scratch/dur.json"
+	expect "durations known: longest first" eval '[ "$(printf "%s\n" "$out" | head -n 3 | cut -d" " -f2 | tr "\n" " ")" = "l3 l2 l1 " ]'
+	run -- -j1
+	expect "durations unknown: cfg order" eval '[ "$(printf "%s\n" "$out" | head -n 3 | cut -d" " -f2 | tr "\n" " ")" = "l1 l2 l3 " ]'
+fi
+
+if want vcpus; then
+	printf '[v1]\nfile = a.flat\nsmp = 2\ntest_args = sleep:1\n[v2]\nfile = a.flat\nsmp = 2\ntest_args = sleep:1\n' >"$scratch/t.cfg"
+	# serial: the run took at least the sum of the tests' times; overlapped: less (load-proof)
+	overlap='([.tests[].duration_s] | add) > .duration_s'
+	run ACCEL=kvm MAX_SMP=2 -- -j 2
+	expect "KVM: a test's vCPUs count against -j (2 x 2 vCPUs, -j 2: one at a time)" eval \
+		'lastline "SUMMARY: 2 passed, 0 failed, 0 skipped" && jq -e "$overlap | not" "$b/logs/results.json" >/dev/null'
+	run ACCEL=tcg -- -j 2
+	expect "TCG: one slot per test (both at once)" eval 'jq -e "$overlap" "$b/logs/results.json" >/dev/null'
+	printf '[big]\nfile = a.flat\nsmp = 64\ntest_args = pass\n' >"$scratch/t.cfg"
+	run ACCEL=kvm MAX_SMP=64 -- big
+	expect "MAX_SMP: KVM overcommits vCPUs" hasline "PASS big (3 tests, 1 skipped)"
+	run ACCEL=kvm MAX_SMP=32 -- big
+	expect "MAX_SMP: above it a SKIP that names it" has "SKIP big (needs 64 vCPUs, KVM host has $host_cpus and MAX_SMP=32)"
+fi
+
+if want install; then
+	printf '[i1]\nfile = a.flat\ntest_args = pass\n' >"$scratch/t.cfg"
+	run -- i1 # the host helpers, built on demand
+	rm -rf "$scratch/inst" "$scratch/moved" "$scratch/elsewhere"
+	out=$(UNITTESTS_CFG="$scratch/t.cfg" "$src/scripts/install-tree.sh" "$b" "$scratch/inst" 2>&1) || true
+	mv "$scratch/inst" "$scratch/moved"
+	mkdir -p "$scratch/elsewhere"
+	rc=0
+	out=$(cd "$scratch/elsewhere" && env -u UNITTESTS_CFG TMPDIR="$scratch/tmp" QEMU="$fake" ACCEL=tcg \
+		PATH=/usr/bin:/bin "$scratch/moved/run_tests.sh" -v i1 2>&1) || rc=$?
+	expect "installed tree, moved, runs a test from another directory" eval \
+		'[ $rc = 0 ] && hasline "PASS i1 (3 tests, 1 skipped)" && [ -f "$scratch/elsewhere/logs/i1.log" ] && [ -f "$scratch/elsewhere/logs/results.json" ]'
+	expect "installed tree: no sources" eval '[ -z "$(find "$scratch/moved" -name "*.c" -o -name "*.h" -o -name Makefile)" ]'
+	rc=0
+	out=$(cd "$scratch/elsewhere" && "$scratch/moved/run_tests.sh" --version 2>&1) || rc=$?
+	expect "installed tree: --version" eval '[ $rc = 0 ] && [[ $out == "$(cat "$src/VERSION")"* ]]'
+fi
+
 if want shellcheck && command -v shellcheck >/dev/null; then
 	rc=0
-	out=$(cd "$src" && shellcheck -x run_tests.sh scripts/*.bash scripts/*.sh x86/run tests/*.sh tests/fake-qemu 2>&1) || rc=$?
+	out=$(cd "$src" && shellcheck -x run_tests.sh scripts/*.bash scripts/*.sh scripts/compare-results x86/run tests/*.sh tests/fake-qemu 2>&1) || rc=$?
 	expect "shellcheck -x is clean" eval '[ $rc = 0 ]'
 fi
 
