@@ -83,7 +83,7 @@ static void test_relative(void)
 	       larl_result);
 }
 
-#define TCG_EX_ODD "tcg: QEMU 7.2 executes a target at an odd address"
+#define TCG_EX_ODD "tcg-s390x-ex-odd-target: EX runs a target at an odd address"
 
 static void test_exceptions(void)
 {

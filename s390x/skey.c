@@ -10,8 +10,8 @@
 #include <s390x/skey.h>
 #include <s390x/dat.h>
 
-#define TCG_NO_KEY_PROTECTION "tcg: QEMU 7.2 TCG does not enforce key-controlled protection"
-#define TCG_NO_IVSK "tcg: QEMU 7.2 TCG does not implement IVSK (operation exception)"
+#define TCG_NO_KEY_PROTECTION "tcg-s390x-key-protection: stores and fetches ignore storage keys"
+#define TCG_NO_IVSK "tcg-s390x-ivsk: IVSK is not implemented (operation exception)"
 
 static u8 *page;
 

@@ -9,7 +9,7 @@
 #include <s390x/skey.h>
 #include <s390x/dat.h>
 
-#define TCG_TPROT_KEYS "tcg: QEMU 7.2 TPROT ignores storage keys"
+#define TCG_TPROT_KEYS "tcg-s390x-tprot-keys: TPROT ignores storage keys"
 
 enum { TPROT_RW, TPROT_READ, TPROT_NONE, TPROT_NO_TRANSLATION };
 
