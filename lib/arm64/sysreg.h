@@ -9,6 +9,12 @@
 
 #define read_sysreg(r) ({ u64 __v; asm volatile("mrs %0, " #r : "=r"(__v)); __v; })
 #define write_sysreg(v, r) asm volatile("msr " #r ", %x0" : : "rZ"((u64)(v)))
+/*
+ * The same for a register given as a macro that expands to its S3_<op1>_C<n>_C<m>_<op2>
+ * encoding (registers older assemblers do not know by name): read_sysreg_s(SYS_PMMIR_EL1).
+ */
+#define read_sysreg_s(r) ({ u64 __v; asm volatile("mrs %0, " __stringify(r) : "=r"(__v)); __v; })
+#define write_sysreg_s(v, r) asm volatile("msr " __stringify(r) ", %x0" : : "rZ"((u64)(v)))
 
 #define isb() asm volatile("isb" ::: "memory")
 #define dsb(opt) asm volatile("dsb " #opt ::: "memory")
