@@ -58,6 +58,41 @@ check_crash_group() { # $1: build dir, $2: arch
 	grep -q '^PASS ' "$out" || { failed=$((failed + 1)); problems+=("$2: no crash-group test passed"); }
 }
 
+# Group pmu on a CPU without a PMU: every entry of arm/unittests.cfg in group pmu, with
+# "-cpu max,pmu=off" added to its QEMU arguments, must SKIP saying "no PMU" (each one
+# that does counts as a pass here). The cfg for that run is written into the build dir.
+pmu_off_cfg() { # $1: the arm64 unittests.cfg
+	awk '
+	function flush() {
+		if (section != "" && in_pmu) {
+			printf "%s", text
+			if (!has_params)
+				print "qemu_params = -cpu max,pmu=off"
+			print ""
+		}
+	}
+	/^\[/ { flush(); section = $0; text = $0 "\n"; in_pmu = 0; has_params = 0; next }
+	section == "" || /^[ \t]*(#|$)/ { next }
+	/^groups[ \t]*=/ { if ((" " $0 " ") ~ /[ =]pmu /) in_pmu = 1 }
+	/^qemu_params[ \t]*=/ { $0 = $0 " -cpu max,pmu=off"; has_params = 1 }
+	{ text = text $0 "\n" }
+	END { flush() }
+	' "$1"
+}
+
+check_pmu_off() { # $1: build dir
+	local line n=0
+	pmu_off_cfg "$src/arm/unittests.cfg" >"$1/pmu-off.cfg"
+	while IFS= read -r line; do
+		echo "  $line" # indented: its SUMMARY is not the run's
+		case $line in
+		"SKIP "*"no PMU: ID_AA64DFR0_EL1.PMUVer = "*) passed=$((passed + 1)) n=$((n + 1)) ;;
+		"PASS "* | "FAIL "* | "SKIP "*) failed=$((failed + 1)) problems+=("arm64 pmu=off: $line") ;;
+		esac
+	done < <(cd "$1" && UNITTESTS_CFG="$1/pmu-off.cfg" ACCEL=tcg ./run_tests.sh -g pmu 2>&1)
+	[ "$n" -gt 0 ] || { failed=$((failed + 1)); problems+=("arm64: no pmu=off test ran"); }
+}
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # bash skips the EXIT trap when a signal kills it: turn them into an exit
@@ -86,6 +121,10 @@ for arch in "${arches[@]}"; do
 	fi
 	echo "== $arch: group crash (each must abort with an exception dump)"
 	check_crash_group "$dir" "$arch"
+	if [ "$arch" = arm64 ]; then
+		echo "== arm64: group pmu with -cpu max,pmu=off (each must SKIP: no PMU)"
+		check_pmu_off "$src/$dir"
+	fi
 	for accel in "${accels[@]}"; do
 		if [ "$accel" = kvm ] && ! kvm_usable_for "$arch"; then
 			echo "== $arch under kvm: not run (no usable /dev/kvm for $arch on $(uname -m))"
