@@ -273,7 +273,7 @@ static void check_required_events(void)
 
 	report(pmu_event_supported(EV_SW_INCR), "SW_INCR (0x0) implemented");
 	report(pmu_event_supported(EV_CPU_CYCLES), "CPU_CYCLES (0x11) implemented");
-	report_kfail(accel_is("tcg"), "tcg: QEMU 7.2 counts INST_RETIRED only with -icount",
+	report_kfail(accel_is("tcg"), "tcg-pmu-inst-retired: INST_RETIRED only with -icount",
 		     retired || pmu_event_supported(EV_INST_SPEC),
 		     "INST_RETIRED (0x8) or INST_SPEC (0x1b) implemented");
 	if (pmu.version < PMUVER_V3P1) {
