@@ -60,7 +60,7 @@ check_crash_group() { # $1: build dir, $2: arch
 
 # Group pmu on a CPU without a PMU: every entry of arm/unittests.cfg in group pmu, with
 # "-cpu max,pmu=off" added to its QEMU arguments, must SKIP saying "no PMU" (each one
-# that does counts as a pass here). The cfg for that run is written into the build dir.
+# that does counts as a pass here). Its cfg and logs (logs-pmu-off/) stay in the build dir.
 pmu_off_cfg() { # $1: the arm64 unittests.cfg
 	awk '
 	function flush() {
@@ -89,7 +89,7 @@ check_pmu_off() { # $1: build dir
 		"SKIP "*"no PMU: ID_AA64DFR0_EL1.PMUVer = "*) passed=$((passed + 1)) n=$((n + 1)) ;;
 		"PASS "* | "FAIL "* | "SKIP "*) failed=$((failed + 1)) problems+=("arm64 pmu=off: $line") ;;
 		esac
-	done < <(cd "$1" && UNITTESTS_CFG="$1/pmu-off.cfg" ACCEL=tcg ./run_tests.sh -g pmu 2>&1)
+	done < <(cd "$1" && UNITTESTS_CFG="$1/pmu-off.cfg" ACCEL=tcg ./run_tests.sh -g pmu -o logs-pmu-off 2>&1)
 	[ "$n" -gt 0 ] || { failed=$((failed + 1)); problems+=("arm64: no pmu=off test ran"); }
 }
 
