@@ -57,7 +57,7 @@ static void check_not_present(void)
 		return;
 	vm_unmap_page(page);
 	run_catching(do_clflush, page + 64, &f);
-	report_kfail(accel_is("tcg"), "tcg: QEMU 7.2 runs CLFLUSH without a page walk",
+	report_kfail(accel_is("tcg"), "tcg-clflush-nowalk: QEMU 7.2 runs CLFLUSH without a page walk",
 		     f.vector == PF_VECTOR, "clflush of a not-present page: #PF");
 	if (f.vector == PF_VECTOR)
 		report(f.cr2 == (unsigned long)(page + 64) && !(f.error_code & PFERR_WRITE),

@@ -49,7 +49,7 @@ static void check_pcide(bool has_pcid)
 
 	report_prefix_push("CR4.PCIDE");
 	if (!has_pcid) {
-		report_kfail(accel_is("tcg"), "tcg: QEMU 7.2 accepts CR4.PCIDE without CPUID.PCID",
+		report_kfail(accel_is("tcg"), "tcg-pcide-nocpuid: QEMU 7.2 accepts CR4.PCIDE without CPUID.PCID",
 			     run_catching(set_pcide, NULL, NULL) == GP_VECTOR,
 			     "CPUID lacks %s: setting it raises #GP", feature_str(X86_FEATURE_PCID));
 		write_cr4(cr4);

@@ -60,7 +60,7 @@ static void check_write(void)
 
 	wrmsr(MSR_IA32_TSC, target);
 	now = rdtsc();
-	report_kfail(accel_is("tcg"), "tcg: QEMU 7.2 ignores writes to IA32_TSC",
+	report_kfail(accel_is("tcg"), "tcg-tsc-write: QEMU 7.2 ignores writes to IA32_TSC",
 		     now >= target && now - target < (1ULL << 32),
 		     "after writing IA32_TSC = 2^40, RDTSC reads just above it (%#llx)",
 		     (unsigned long long)now);
