@@ -857,6 +857,31 @@ if want install; then
 	expect "installed tree: --version" eval '[ $rc = 0 ] && [[ $out == "$(cat "$src/VERSION")"* ]]'
 fi
 
+# .gitlab-ci.yml: YAML that GitLab can read, each arch's shards a complete K/N list, JUnit and
+# logs as artifacts (needs python3's yaml module; CI images without it skip this check)
+if want gitlab-ci && python3 -c 'import yaml' 2>/dev/null; then
+	rc=0
+	out=$(python3 - "$src/.gitlab-ci.yml" 2>&1 <<'EOF'
+import sys, yaml
+ci = yaml.safe_load(open(sys.argv[1]))
+test = ci["test"]
+rows = test["parallel"]["matrix"]
+for row in rows:
+    shards = row["SHARD"]
+    n = len(shards)
+    want = ["%d/%d" % (k, n) for k in range(1, n + 1)]
+    assert shards == want, "shards %s, want %s" % (shards, want)
+    assert set(row["ARCH"]) <= {"x86_64", "i386", "arm64", "s390x"}, row["ARCH"]
+script = " ".join(test["script"])
+assert "--shard" in script and "--junit junit.xml" in script, script
+assert test["artifacts"]["reports"]["junit"] == "junit.xml"
+assert "logs/" in test["artifacts"]["paths"] and test["artifacts"]["when"] == "always"
+print("gitlab-ci ok")
+EOF
+	) || rc=$?
+	expect ".gitlab-ci.yml parses; shards complete per arch; JUnit and logs as artifacts" eval '[ $rc = 0 ] && hasline "gitlab-ci ok"'
+fi
+
 if want shellcheck && command -v shellcheck >/dev/null; then
 	rc=0
 	out=$(cd "$src" && shellcheck -x run_tests.sh scripts/*.bash scripts/*.sh scripts/compare-results x86/run tests/*.sh tests/fake-qemu 2>&1) || rc=$?
