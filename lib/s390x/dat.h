@@ -33,9 +33,9 @@
 #define PSW_ASC_SECONDARY	(2UL << (63 - 17))
 #define PSW_ASC_HOME		(3UL << (63 - 17))
 
-/* Control registers: 0 bits 20 (IEP), 23 (EDAT-1), 37 (secondary space); 1/7/13 ASCEs. */
-#define CR0_IEP			CR_BIT(20)
-#define CR0_EDAT		CR_BIT(23)
+/* Control registers: 0 bits 37 (secondary space), 40 (EDAT-1), 43 (IEP); 1/7/13 ASCEs. */
+#define CR0_IEP			CR_BIT(43)
+#define CR0_EDAT		CR_BIT(40)
 #define CR0_SECONDARY_SPACE	CR_BIT(37)
 
 /* DAT_MAP_* flags for the map calls. */
