@@ -418,8 +418,14 @@ static void enable_lpis_everywhere(void)
 		if (its_redist_lpis_enabled(cpu))
 			continue;
 		its_redist_setup_lpi_tables(cpu);
-		its_redist_enable_lpis(cpu);
+		if (!(its.lpis_held_off & BIT_ULL(cpu)))
+			its_redist_enable_lpis(cpu);
 	}
+}
+
+void its_hold_lpis_off(u64 cpu_mask)
+{
+	its.lpis_held_off = cpu_mask;
 }
 
 static bool map_cpu_collections(void)

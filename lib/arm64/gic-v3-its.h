@@ -155,6 +155,7 @@ struct its_info {
 	u8 *prop_table;
 	void *pend_table[MAX_CPUS];
 	bool tables_uncached;	/* the GIC reads our tables non-coherently: clean them */
+	u64 lpis_held_off;	/* its_hold_lpis_off(): CPUs left with EnableLPIs = 0 */
 	struct its_collection cpu_collection[MAX_CPUS];
 };
 
@@ -234,5 +235,12 @@ enum its_cmd_result its_submit_raw(const u64 cmd[4]);
  * an INFO line saying why) when any step is impossible.
  */
 bool its_enable_defaults(void);
+/*
+ * Before its_enable_defaults(): the CPUs in @cpu_mask (bit n: logical CPU n) get their
+ * PROPBASER/PENDBASER programmed but keep EnableLPIs = 0, for a test that writes their
+ * pending tables itself (allowed only while EnableLPIs is 0, IHI0069 12.11.30) and enables
+ * them later with its_redist_enable_lpis().
+ */
+void its_hold_lpis_off(u64 cpu_mask);
 
 #endif
