@@ -9,13 +9,17 @@
  *   its-introspection  the ITS's ID registers, ID spaces, GITS_BASER tables, command
  *           queue, and the redistributors' LPI enable
  *   its-trigger  (4+ cpus) ITS commands end to end: INT raises the mapped LPI on the
- *           target cpu only; INV/INVALL, CLEAR, MOVI, MOVALL, DISCARD, MAPD/MAPC V=0
+ *           target cpu only; INV/INVALL, CLEAR, MOVI, MOVALL, DISCARD, MAPD/MAPC V=0;
+ *           EventIDs 0, 20, 255 of a device with 8 EventID bits, and 256 mapping nothing
  *   its-migration  (4+ cpus, under the migration harness) mappings made before a
  *           migration deliver the same LPIs to the same cpus after it
  *   its-pending-migration  LPIs left pending (disabled) on two cpus across a
- *           migration are all delivered, once, after it
+ *           migration are all delivered, once, after it; so are 256 LPIs whose bits
+ *           were written into the pending tables of two cpus with LPIs still off
  *   its-migrate-unmapped-collection  a collection left unmapped across a migration
- *           can be mapped afterwards and routes its LPIs
+ *           can be mapped afterwards and routes its LPIs; the LPI configuration and
+ *           an older route survive; unmapping it again silences the event, and an
+ *           event remapped to a new LPI meanwhile delivers that LPI once it is mapped
  * The GIC version comes from the device tree; the prefix names it.
  */
 #include <libcflat.h>
@@ -760,7 +764,7 @@ static void test_v3_mmio(void)
 
 #define LPI_WAIT_MS	2000
 #define LPI_QUIET_MS	200	/* how long "nothing arrived" is watched for */
-#define TRACKED_LPIS	512
+#define TRACKED_LPIS	1024
 
 /* lpi_hits[cpu][n]: LPI 8192 + n taken by cpu */
 static int lpi_hits[MAX_CPUS][TRACKED_LPIS];
@@ -1296,6 +1300,68 @@ static void trigger_mapc_invalid(void)
 	report_prefix_pop();
 }
 
+#define DEV_EDGE_ID	17	/* 8 EventID bits: events 0 .. 255 */
+#define EDGE_EVENT_BITS	8
+#define LPI_EDGE(n)	(GIC_FIRST_LPI + 48 + (n))
+
+static const u32 edge_events[] = { 0, 20, 255 };
+
+/*
+ * A property-table change without INV: the redistributor may cache LPI configuration
+ * (IHI0069 5.1.1), so it may or may not see the change before INV: printed, not claimed.
+ * After INV it must (trigger_inv claims that).
+ */
+static void observe_config_without_inv(struct its_route *r)
+{
+	route_set_enabled(r, false);
+	route_fire(r);
+	wait_ms(LPI_QUIET_MS);
+	report_info("LPI %u disabled in the property table without INV: INT %s", r->lpi,
+		    lpi_count_all(r->lpi) ? "still delivered (configuration cached)" :
+		    "held pending (change seen at once)");
+	route_set_enabled(r, true);
+	its_send_inv(r->dev, r->event);
+	its_send_sync(its_cpu_collection(r->cpu));
+	wait_ms(LPI_QUIET_MS);
+}
+
+/* EventIDs at both ends of a device's range, and one past it. */
+static void trigger_event_edges(void)
+{
+	struct its_route r[ARRAY_SIZE(edge_events)], beyond;
+	struct its_device *dev;
+	unsigned int n;
+	bool ok;
+
+	report_prefix_push("event-edges");
+	if (its.event_id_bits < EDGE_EVENT_BITS) {
+		report_skip("GITS_TYPER.ID_bits: %u EventID bits, need %u",
+			    its.event_id_bits, EDGE_EVENT_BITS);
+		report_prefix_pop();
+		return;
+	}
+	dev = its_create_device(DEV_EDGE_ID, 1U << EDGE_EVENT_BITS);
+	ok = its_send_mapd(dev, true);
+	for (n = 0; n < ARRAY_SIZE(edge_events); n++) {
+		r[n] = (struct its_route){ dev, edge_events[n], LPI_EDGE(n), n % nr_cpus };
+		ok &= route_map(&r[n]);
+	}
+	report(ok, "device %u with %u EventID bits: events 0, 20 and 255 mapped", dev->id,
+	       dev->event_bits);
+	for (n = 0; n < ARRAY_SIZE(edge_events); n++)
+		check_route(&r[n], __stringify(EDGE_EVENT_BITS) " EventID bits:");
+	/* EventID 256 is out of the device's range: MAPTI and INT are command errors */
+	beyond = (struct its_route){ dev, 1U << EDGE_EVENT_BITS, LPI_EDGE(3), 0 };
+	its_send_mapti(dev, beyond.event, beyond.lpi, its_cpu_collection(0));
+	its_lpi_configure(beyond.lpi, LPI_PROP_DEFAULT_PRIO, true);
+	report(route_silent(&beyond), "EventID 256 (out of range): MAPTI + INT raise nothing");
+	check_route(&r[0], "after the out-of-range MAPTI, event 0 still:");
+	check_route(&r[2], "after the out-of-range MAPTI, event 255 still:");
+	observe_config_without_inv(&r[1]);
+	check_route(&r[1], "re-enabled + INV:");
+	report_prefix_pop();
+}
+
 static void report_no_stray_interrupts(void)
 {
 	int cpu, untracked = 0;
@@ -1325,6 +1391,7 @@ static void test_its_trigger(void)
 	trigger_discard();
 	trigger_mapd_invalid();
 	trigger_mapc_invalid();
+	trigger_event_edges();
 	report_no_stray_interrupts();
 	on_cpus(irqs_off, NULL);
 }
@@ -1451,7 +1518,84 @@ static bool pending_routes_each_once_on_target(void)
 	return ok;
 }
 
-/* LPIs made pending while disabled stay pending across migration. */
+/*
+ * 128 LPIs per CPU made pending by writing their bits straight into the pending tables
+ * of two redistributors whose EnableLPIs is still 0 (software may write a pending table
+ * only then, IHI0069 12.11.30; PENDBASER.PTZ = 0 says the table holds data).
+ */
+#define TABLE_LPIS_PER_CPU	128
+#define TABLE_LPI(n)		(GIC_FIRST_LPI + 512 + (n))
+#define TABLE_CPUS		(BIT_ULL(0) | BIT_ULL(1))
+
+static int table_lpi_cpu(int n)
+{
+	return n / TABLE_LPIS_PER_CPU;
+}
+
+static void write_pending_tables(void)
+{
+	int n;
+
+	for (n = 0; n < 2 * TABLE_LPIS_PER_CPU; n++) {
+		int cpu = table_lpi_cpu(n);
+		u8 *pend = its.pend_table[cpu];
+		u32 lpi = TABLE_LPI(n);
+
+		if (n % TABLE_LPIS_PER_CPU == 0)
+			writeq(readq(gic_redist_base(cpu) + GICR_PENDBASER) & ~GICR_PENDBASER_PTZ,
+			       gic_redist_base(cpu) + GICR_PENDBASER);
+		pend[lpi / 8] |= BIT(lpi % 8);
+		its_lpi_configure(lpi, LPI_PROP_DEFAULT_PRIO, true);
+	}
+	its_clean_range(its.pend_table[0], (TABLE_LPI(2 * TABLE_LPIS_PER_CPU) + 7) / 8);
+	its_clean_range(its.pend_table[1], (TABLE_LPI(2 * TABLE_LPIS_PER_CPU) + 7) / 8);
+}
+
+static bool table_bits_all_set(void)
+{
+	int n;
+
+	for (n = 0; n < 2 * TABLE_LPIS_PER_CPU; n++)
+		if (!its_lpi_is_pending(table_lpi_cpu(n), TABLE_LPI(n)))
+			return false;
+	return true;
+}
+
+static int table_lpis_taken(void)
+{
+	int n, sum = 0;
+
+	for (n = 0; n < 2 * TABLE_LPIS_PER_CPU; n++)
+		sum += lpi_count_all(TABLE_LPI(n));
+	return sum;
+}
+
+static bool table_lpis_each_once_on_their_cpu(void)
+{
+	u64 deadline = now_ms() + LPI_WAIT_MS;
+	int n, wrong = 0;
+
+	for (n = 0; n < 2 * TABLE_LPIS_PER_CPU; n++)
+		wait_for_count_until(&lpi_hits[table_lpi_cpu(n)][TABLE_LPI(n) - GIC_FIRST_LPI], 1,
+				     deadline);
+	wait_ms(50);
+	for (n = 0; n < 2 * TABLE_LPIS_PER_CPU; n++) {
+		u32 lpi = TABLE_LPI(n);
+		int cpu = table_lpi_cpu(n);
+
+		if (lpi_count(cpu, lpi) == 1 && lpi_count_all(lpi) == 1)
+			continue;
+		if (wrong++ < 8)
+			report_info("LPI %u: %d on cpu %d, %d in all", lpi, lpi_count(cpu, lpi), cpu,
+				    lpi_count_all(lpi));
+	}
+	return wrong == 0;
+}
+
+/*
+ * LPIs made pending while disabled (through the ITS) stay pending across migration, and
+ * so do pending bits written into the pending tables of redistributors with LPIs off.
+ */
 static void test_its_pending_migration(void)
 {
 	int cpu0 = nr_cpus - 2, cpu1 = nr_cpus - 1, n;
@@ -1461,6 +1605,7 @@ static void test_its_pending_migration(void)
 		migrate_skip();
 		return;
 	}
+	its_hold_lpis_off(TABLE_CPUS);
 	if (!its_ready()) {
 		migrate_skip();
 		return;
@@ -1471,8 +1616,12 @@ static void test_its_pending_migration(void)
 	reset_lpi_counts();
 	report(fire_all_pending_routes(cpu0, cpu1), "INT for all %d events completed",
 	       NR_PENDING_LPIS);
+	write_pending_tables();
 	wait_ms(LPI_QUIET_MS);
 	report(pending_routes_taken() == 0, "before migration: none delivered while disabled");
+	report(table_lpis_taken() == 0,
+	       "before migration: %d LPIs written into the pending tables of cpus 0 and 1 "
+	       "(EnableLPIs = 0) delivered nothing", 2 * TABLE_LPIS_PER_CPU);
 	migrate_with_ballast();
 	for (n = 0; n < NR_PENDING_LPIS; n++)
 		route_set_enabled(&pending_route[n], true);
@@ -1481,20 +1630,73 @@ static void test_its_pending_migration(void)
 	report(pending_routes_each_once_on_target(),
 	       "after migration, enabled + INVALL: all %d pending LPIs delivered once, on their cpu",
 	       NR_PENDING_LPIS);
+	report(table_lpis_taken() == 0 && table_bits_all_set(),
+	       "after migration: the written pending bits are still there, nothing delivered");
+	its_redist_enable_lpis(0);
+	its_redist_enable_lpis(1);
+	report(table_lpis_each_once_on_their_cpu(),
+	       "EnableLPIs on cpus 0 and 1: each of the %d written LPIs delivered once, on its cpu",
+	       2 * TABLE_LPIS_PER_CPU);
 	report_no_stray_interrupts();
 	on_cpus(irqs_off, NULL);
 }
 
 #define LATE_DEV_ID	14
+#define KEPT_DEV_ID	15
 #define LATE_LPI	(GIC_FIRST_LPI + 400)
+#define KEPT_LPI	(GIC_FIRST_LPI + 401)
+#define REMAPPED_LPI	(GIC_FIRST_LPI + 402)
+#define LATE_PRIO	0x80
 
-/* A collection mapped only after migration (its events mapped before) works. */
+/* Unmapping the collection again silences its event. */
+static void check_collection_unmapped(struct its_route *r, struct its_collection *late)
+{
+	its_send_mapc(late, false);
+	its_send_sync(its_cpu_collection(0));
+	reset_lpi_counts();
+	its_send_int(r->dev, r->event);
+	its_send_sync(its_cpu_collection(0));
+	report(lpi_silent(r->lpi), "collection %u unmapped again (MAPC V=0): INT raises nothing",
+	       late->id);
+}
+
+/*
+ * While the collection is unmapped, the device is unmapped and mapped again with a new
+ * ITT, and the event goes to a new LPI: once the collection is mapped, INT raises the new
+ * LPI only.
+ */
+static void check_remap_while_unmapped(struct its_route *r, struct its_collection *late)
+{
+	struct its_device *fresh = its_create_device(LATE_DEV_ID, 4);
+	u32 old_lpi = r->lpi;
+	bool ok;
+
+	ok = its_send_mapd(r->dev, false) && its_send_mapd(fresh, true) &&
+	     its_send_mapti(fresh, r->event, REMAPPED_LPI, late);
+	its_lpi_configure(REMAPPED_LPI, LPI_PROP_DEFAULT_PRIO, true);
+	report(ok, "while unmapped: device %u mapped again, event %u -> LPI %u", fresh->id,
+	       r->event, REMAPPED_LPI);
+	r->dev = fresh;
+	r->lpi = REMAPPED_LPI;
+	ok = its_send_mapc(late, true) && its_send_invall(late) && its_send_sync(late);
+	reset_lpi_counts();
+	report(ok && its_send_int(r->dev, r->event) && its_send_sync(late) &&
+	       lpi_arrived_only_on(r->lpi, r->cpu, 1) && lpi_count_all(old_lpi) == 0,
+	       "collection mapped again: INT raises the new LPI %u on cpu %d, not LPI %u",
+	       r->lpi, r->cpu, old_lpi);
+}
+
+/*
+ * A collection mapped only after migration (its events mapped before) works; the LPI
+ * configuration and a route mapped before migration survive it.
+ */
 static void test_its_migrate_unmapped_collection(void)
 {
 	int target = nr_cpus - 1;
 	struct its_collection *late;
-	struct its_route r;
+	struct its_route r, kept;
 	bool ok;
+	u8 config;
 
 	if (nr_cpus < 4) {
 		report_skip("needs 4 cpus, have %d", nr_cpus);
@@ -1508,21 +1710,31 @@ static void test_its_migrate_unmapped_collection(void)
 	late = its_create_collection(nr_cpus + 1, target);
 	r = (struct its_route){ its_create_device(LATE_DEV_ID, 4), 3, LATE_LPI, target };
 	ok = its_send_mapd(r.dev, true) && its_send_mapti(r.dev, r.event, r.lpi, late);
-	its_lpi_configure(r.lpi, LPI_PROP_DEFAULT_PRIO, true);
+	its_lpi_configure(r.lpi, LATE_PRIO, true);
+	config = its_lpi_config(r.lpi);
 	report(ok && its_send_inv(r.dev, r.event), "event mapped to unmapped collection %u",
 	       late->id);
+	kept = (struct its_route){ its_create_device(KEPT_DEV_ID, 2), 1, KEPT_LPI, 1 };
+	report(its_send_mapd(kept.dev, true) && route_map(&kept),
+	       "device %u event 1 mapped to collection 1", kept.dev->id);
 	on_cpus(irqs_on, NULL);
+	check_route(&kept, "before migration:");
 	reset_lpi_counts();
 	its_send_int(r.dev, r.event);
 	its_send_sync(its_cpu_collection(target));
 	report(lpi_silent(r.lpi), "before migration: INT raises nothing");
 	migrate_with_ballast();
+	report(its_lpi_config(r.lpi) == config, "after migration: LPI %u configuration 0x%x (was 0x%x)",
+	       r.lpi, its_lpi_config(r.lpi), config);
+	check_route(&kept, "after migration:");
 	report(its_send_mapc(late, true) && its_send_sync(late),
 	       "after migration: MAPC of collection %u completed", late->id);
 	reset_lpi_counts();
 	report(its_send_int(r.dev, r.event) && its_send_sync(late) &&
 	       lpi_arrived_only_on(r.lpi, target, 1),
 	       "after migration: INT raises LPI %u on cpu %d only", r.lpi, target);
+	check_collection_unmapped(&r, late);
+	check_remap_while_unmapped(&r, late);
 	report_no_stray_interrupts();
 	on_cpus(irqs_off, NULL);
 }
