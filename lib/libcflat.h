@@ -167,6 +167,12 @@ void free_page(void *page);
 void free_pages(void *mem, unsigned int order);
 size_t page_alloc_free_count(void);
 void *alloc_pages_below(unsigned int order, phys_addr_t limit);
+/*
+ * The highest free block of 2^order pages, NOT zeroed and never written by the
+ * allocator: RAM nothing touched since boot unless it was allocated and freed before
+ * (what first-touch measurements need). NULL when none is free.
+ */
+void *alloc_pages_fresh(unsigned int order);
 
 /* Heap. */
 void *malloc(size_t size);

@@ -85,6 +85,27 @@ void migrate(void)
 	wait_answer(seq);
 }
 
+void migrate_demand_paged(u64 bandwidth)
+{
+	int seq;
+
+	require_host();
+	assert_msg(!continuous, "migrate_demand_paged() during continuous migration");
+	seq = ++last_seq;
+	printf("MIGRATE: demand %d %llu\n", seq, (unsigned long long)bandwidth);
+	wait_answer(seq);
+}
+
+void migrate_settle(void)
+{
+	int seq;
+
+	require_host();
+	seq = ++last_seq;
+	printf("MIGRATE: settle %d\n", seq);
+	wait_answer(seq);
+}
+
 void migrate_once(void)
 {
 	if (migrated_once)

@@ -11,6 +11,15 @@
 
 /* Migrate now; returns on the destination. */
 void migrate(void);
+/*
+ * Migrate through postcopy (MIGRATION_MODE=postcopy) and return as soon as the guest
+ * runs on the destination, while its memory is still on the source: every page it
+ * touches next is fetched on demand. @bandwidth caps the background transfer
+ * (QEMU's max-postcopy-bandwidth, bytes/s; 0: no cap).
+ */
+void migrate_demand_paged(u64 bandwidth);
+/* Return once no migration is in flight (a demand-paged one has completed). */
+void migrate_settle(void);
 /* migrate() on the first call only. */
 void migrate_once(void);
 /* Tell the host this run decided not to migrate (else the host fails the test). */

@@ -79,6 +79,38 @@ static void *alloc_locked(unsigned int order, phys_addr_t limit)
 	return NULL;
 }
 
+/* The highest free naturally aligned block of 2^@order pages. */
+static void *alloc_top_locked(unsigned int order)
+{
+	size_t n = 1UL << order, first, i;
+	phys_addr_t align = (phys_addr_t)n * PAGE_SIZE;
+
+	if (nr_pages < n)
+		return NULL;
+	first = (ALIGN_UP(base, align) - base) / PAGE_SIZE;
+	i = first + ALIGN_DOWN(nr_pages - first - n, n);
+	for (; i >= first && i + n <= nr_pages; i -= n) {
+		if (run_free(i, n)) {
+			mark(i, n, true);
+			nr_free -= n;
+			return (void *)(base + i * PAGE_SIZE);
+		}
+		if (i < first + n)
+			break;
+	}
+	return NULL;
+}
+
+void *alloc_pages_fresh(unsigned int order)
+{
+	void *p;
+
+	spin_lock(&lock);
+	p = alloc_top_locked(order);
+	spin_unlock(&lock);
+	return p;
+}
+
 void *alloc_pages_below(unsigned int order, phys_addr_t limit)
 {
 	void *p;

@@ -4,9 +4,11 @@
  *   migrate -- QEMU [ARGS...]
  *
  * The protocol with the guest (lib/migrate.c) is in docs/HACKING.md, "Migration".  In short:
- * the guest prints "MIGRATE: request N" (or begin N / end N / skip) at the start of a line on
- * its console; we migrate the VM to a fresh QEMU started with the same command line and, once
- * the destination runs, write "A<N>,<count>\n" to the destination's console input.
+ * the guest prints "MIGRATE: request N" (or begin N / end N / demand N BW / settle N / skip)
+ * at the start of a line on its console; we migrate the VM to a fresh QEMU started with the
+ * same command line and, once the destination runs, write "A<N>,<count>\n" to the
+ * destination's console input. A demand-paged migration ("demand") is answered as soon as
+ * the destination resumes the guest in postcopy, while its memory is still on the source.
  *
  * Everything goes through socketpairs and pipes, never the file system: QMP is a socketpair
  * QEMU sees as fd 3 (-chardev socket,fd=3); the migration stream is a socketpair whose one end
@@ -19,6 +21,8 @@
  *   MIGRATION_MODE=precopy|postcopy   (default precopy)
  *   MIGRATION_STEP_TIMEOUT=SECONDS    longest wait for one destination or migration (default 60)
  *   MIGRATE_KILL_DEST_AT=N            test hook: SIGKILL the destination while migration N runs
+ *   MIGRATE_KILL_DEST_PHASE=active|postcopy   ... as soon as it is active (default), or once
+ *                                     the guest runs on it in postcopy
  *
  * Output: the guest's console on stdout; QEMU's stderr on stderr; on an error one line
  * "MIGRATION-ERROR: <reason>" on stderr and exit status 86.  Otherwise the exit status of
@@ -89,6 +93,7 @@ static struct options {
 	enum mode mode;
 	long long step_ms;  /* MIGRATION_STEP_TIMEOUT */
 	int kill_dest_at;   /* MIGRATE_KILL_DEST_AT */
+	bool kill_in_postcopy; /* MIGRATE_KILL_DEST_PHASE=postcopy */
 	bool verbose;       /* MIGRATE_VERBOSE */
 	char **argv;        /* QEMU command line with our additions, NULL-terminated */
 	int argc;           /* without the two -incoming slots */
@@ -96,8 +101,12 @@ static struct options {
 
 /* What the guest asked for on its console (docs/HACKING.md, "Migration"). */
 static struct guest_requests {
-	bool want;          /* a "request" waits for a migration */
+	bool want;          /* a "request" or "demand" waits for a migration */
 	int request_seq;
+	bool demand;        /* that migration is a "demand": answer once the destination resumes */
+	bool answered;      /* the demand-paged migration under way was answered */
+	long long demand_bandwidth; /* its max-postcopy-bandwidth, bytes/s (0: no cap) */
+	int settle_seq;     /* a "settle" waiting for the migration under way, 0: none */
 	bool continuous, end_requested, skipped;
 	int end_seq, continuous_count;
 } guest;
@@ -431,6 +440,10 @@ static void start_migration(void)
 	h.postcopy_started = h.went_postcopy = false;
 	h.src->mig_completed = h.dst->mig_completed = false;
 	guest.want = false;
+	guest.answered = false;
+	qmp_send(&h.src->qmp, "migrate-set-parameters",
+		 json_pack("{s:I}", "max-postcopy-bandwidth", guest.demand ? guest.demand_bandwidth : 0),
+		 NULL);
 	qmp_send_fd(&h.src->qmp, "getfd", json_pack("{s:s}", "fdname", "migrate-out"),
 		    h.dst->mig_peer, NULL);
 	close(h.dst->mig_peer); /* the source holds it now: the stream dies with either side */
@@ -448,12 +461,33 @@ static void write_console_input(struct qemu *q, const char *text)
 		migration_error("cannot write to %s's console input: %s", q->name, strerror(errno));
 }
 
-static void acknowledge(int seq, int count)
+static void acknowledge_on(struct qemu *q, int seq, int count)
 {
 	char ack[48];
 
 	snprintf(ack, sizeof(ack), "A%d,%d\n", seq, count);
-	write_console_input(h.src, ack);
+	write_console_input(q, ack);
+}
+
+static void acknowledge(int seq, int count)
+{
+	acknowledge_on(h.src, seq, count);
+}
+
+/*
+ * The destination resumed the guest in postcopy: answer a demand-paged migration there,
+ * while the source still holds the pages the guest has not touched yet.
+ */
+static void destination_resumed(void)
+{
+	if (!guest.demand || guest.answered)
+		return;
+	guest.answered = true;
+	acknowledge_on(h.dst, guest.request_seq, 1);
+	if (opt.kill_in_postcopy && opt.kill_dest_at == h.number) {
+		h.dest_killed_by_hook = true;
+		kill(h.dst->pid, SIGKILL);
+	}
 }
 
 static void answer_end_of_continuous(void)
@@ -482,9 +516,14 @@ static void finish_migration(void)
 			answer_end_of_continuous();
 		else
 			write_console_input(h.src, "+");
-	} else {
+	} else if (!guest.answered) {
 		acknowledge(guest.request_seq, 1);
 	}
+	if (guest.settle_seq) {
+		acknowledge(guest.settle_seq, 1);
+		guest.settle_seq = 0;
+	}
+	guest.demand = guest.answered = false;
 	h.dst = spawn_qemu(h.migrations + 1);
 	enter_phase(DEST_STARTING, "the next destination QEMU to be ready");
 }
@@ -540,7 +579,7 @@ static void on_source_failure_details(void *owner UNUSED, json_t *ret)
 static void source_migration_event(const char *status)
 {
 	if (!strcmp(status, "active")) {
-		if (opt.kill_dest_at == h.number && h.dst) {
+		if (opt.kill_dest_at == h.number && h.dst && !opt.kill_in_postcopy) {
 			h.dest_killed_by_hook = true;
 			kill(h.dst->pid, SIGKILL);
 		}
@@ -574,8 +613,12 @@ static void handle_event(void *owner, const char *name, json_t *data)
 		shutdown_event(q, data);
 		return;
 	}
+	if (name && !strcmp(name, "RESUME") && q == h.dst && in_flight()) {
+		destination_resumed();
+		return;
+	}
 	if (!name || strcmp(name, "MIGRATION") || !status)
-		return; /* STOP, RESUME and the rest: the MIGRATION states say enough */
+		return; /* STOP and the rest: the MIGRATION states say enough */
 	snprintf(q->mig_status, sizeof(q->mig_status), "%s", status);
 	if (opt.verbose)
 		fprintf(stderr, "migrate: %lld ms: %s: %s%s\n", now_ms() - h.t0_ms, q->name, status,
@@ -611,6 +654,18 @@ static bool parse_marker(const char *text, const char *word, int *seq)
 	return true;
 }
 
+/* "demand N BANDWIDTH" */
+static bool parse_demand(const char *text, int *seq)
+{
+	char word[16];
+	int n = 0;
+
+	if (sscanf(text, "%15s %d %lld%n", word, seq, &guest.demand_bandwidth, &n) != 3 ||
+	    strcmp(word, "demand") || text[n] || *seq < 0 || guest.demand_bandwidth < 0)
+		return false;
+	return true;
+}
+
 static void handle_marker(const char *m)
 {
 	int seq;
@@ -622,6 +677,18 @@ static void handle_marker(const char *m)
 			migration_error("the guest asked for one migration in continuous mode");
 		guest.want = true;
 		guest.request_seq = seq;
+	} else if (parse_demand(m, &seq)) {
+		if (guest.continuous)
+			migration_error("the guest asked for a demand-paged migration in continuous mode");
+		if (opt.mode != POSTCOPY)
+			migration_error("a demand-paged migration needs MIGRATION_MODE=postcopy");
+		guest.want = guest.demand = true;
+		guest.request_seq = seq;
+	} else if (parse_marker(m, "settle", &seq)) {
+		if (in_flight())
+			guest.settle_seq = seq;
+		else
+			acknowledge(seq, 1);
 	} else if (parse_marker(m, "begin", &seq)) {
 		guest.continuous = true;
 		guest.end_requested = false;
@@ -901,7 +968,7 @@ static long env_number(const char *name, long dflt)
 
 static void read_environment(void)
 {
-	const char *mode = getenv("MIGRATION_MODE");
+	const char *mode = getenv("MIGRATION_MODE"), *phase;
 
 	if (!mode || !*mode || !strcmp(mode, "precopy")) {
 		opt.mode = PRECOPY;
@@ -913,6 +980,13 @@ static void read_environment(void)
 	}
 	opt.step_ms = env_number("MIGRATION_STEP_TIMEOUT", 60) * 1000;
 	opt.kill_dest_at = (int)env_number("MIGRATE_KILL_DEST_AT", 0);
+	phase = getenv("MIGRATE_KILL_DEST_PHASE");
+	if (phase && *phase && strcmp(phase, "active") && strcmp(phase, "postcopy")) {
+		fprintf(stderr, "migrate: MIGRATE_KILL_DEST_PHASE must be active or postcopy, not '%s'\n",
+			phase);
+		exit(125);
+	}
+	opt.kill_in_postcopy = phase && !strcmp(phase, "postcopy");
 	opt.verbose = env_number("MIGRATE_VERBOSE", 0) > 0;
 }
 
