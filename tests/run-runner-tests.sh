@@ -435,8 +435,11 @@ file = a.flat
 test_args = pass
 EOF
 	: >"$b/x86/b.flat"
-	set -m # own process group: a background job would otherwise ignore SIGINT
-	(cd "$b" && exec env TMPDIR="$scratch/tmp" QEMU="$fake" ACCEL=tcg UNITTESTS_CFG="$scratch/t.cfg" \
+	# Own process group: a background job would otherwise ignore SIGINT. Default signal
+	# actions: when these tests were started in the background of a non-interactive shell,
+	# they inherit SIGINT ignored, which bash can neither trap nor reset.
+	set -m
+	(cd "$b" && exec env --default-signal=INT,QUIT TMPDIR="$scratch/tmp" QEMU="$fake" ACCEL=tcg UNITTESTS_CFG="$scratch/t.cfg" \
 		FAKE_QEMU_PIDDIR="$scratch/pids" "$runner" -j 2 >"$scratch/sig.out" 2>&1) &
 	pid=$!
 	set +m
