@@ -54,9 +54,9 @@ endef
 $(foreach d,$(src_tops),$(eval $(call compile_rules,$(d))))
 
 # Host helpers used by the runner (process supervision, QMP migration).
-# Sources in scripts/host/NAME.c, binaries in host/NAME of the build directory. Sources
-# listed in host_shared are objects (host/NAME.o) that helpers link, not helpers:
-# host_objs_NAME lists what helper NAME links besides its own source.
+# Sources in scripts/host/<name>.c, binaries in host/<name> of the build directory. Sources
+# listed in host_shared are objects (host/<name>.o) that helpers link, not helpers:
+# host_objs_<name> lists what helper <name> links besides its own source.
 host_shared = qmp
 host_tools = $(filter-out $(addprefix host/,$(host_shared)), \
 	$(patsubst $(SRCDIR)/scripts/host/%.c,host/%,$(wildcard $(SRCDIR)/scripts/host/*.c)))

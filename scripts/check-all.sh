@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The project's full tests: the runner's own tests, then every architecture built in
-# build/<arch> and its default suite run under TCG, and under KVM too where /dev/kvm
-# works for that arch. Prints one SUMMARY line over everything; non-zero on any failure
+# The project's full tests: the runner's own tests, the docs' references (check-docs.sh),
+# then every architecture built in build/<arch> and its default suite run under TCG, and
+# under KVM too where /dev/kvm works for that arch. Prints one SUMMARY line over everything; non-zero on any failure
 # or when no test passed at all.
 #
 # Environment: ARCHES="x86_64 i386 arm64 s390x" (default: every arch whose tests exist),
@@ -107,6 +107,10 @@ add_summary "$out" "runner self-tests"
 echo "== known-deviations table (scripts/check-deviations.sh)"
 if scripts/check-deviations.sh 2>&1 | tee "$out"; then :; fi
 add_summary "$out" "known-deviations table"
+
+echo "== docs name only files that exist (scripts/check-docs.sh)"
+if scripts/check-docs.sh 2>&1 | tee "$out"; then :; fi
+add_summary "$out" "check-docs"
 
 for arch in "${arches[@]}"; do
 	dir=build/$arch
