@@ -34,8 +34,13 @@ new_tmp_entries() {
 before=$(list_tmp)
 cd "$build"
 out=$(MIGRATE_KILL_DEST_AT=2 ACCEL=tcg ./run_tests.sh selftest-migration 2>&1) || true
-sleep 0.5 # the kernel's reaping of SIGKILLed processes
-leftover=$(pgrep -af "$image_pattern" || true)
+# A SIGKILLed QEMU lingers until it is reaped: wait for that (at most 60 s, a bound that only
+# ends a broken run), not for a time a loaded machine can exceed.
+for ((i = 0; i < 600; i++)); do
+	leftover=$(pgrep -af "$image_pattern" || true)
+	[ -n "$leftover" ] || break
+	sleep 0.1
+done
 new=$(new_tmp_entries "$before")
 
 check "killed destination is a FAIL with the reason" \
