@@ -10,9 +10,9 @@
 # scripts/host/, ./scripts/quickstart.sh) or a bare <name>.md; it must exist from the top
 # of the tree, or from lib/ (a header as #include names it: x86/apic.h). Not paths: absolute
 # ones and URLs, <include> names, words with placeholders or globs (lib/<arch>/, x86/*.c,
-# $(SRCDIR)/...), build products (.o .a .d .flat .elf .img .log, host/, logs/, build/), and
-# another project's files, written "QEMU PATH", "QEMU's PATH" or "PATH in QEMU" (also Linux,
-# KVM, libfdt).
+# $(SRCDIR)/..., scripts/host/NAME.c: an all-capitals name other than a .md), build
+# products (.o .a .d .flat .elf .img .log, host/, logs/, build/), and another project's
+# files, written "QEMU PATH", "QEMU's PATH" or "PATH in QEMU" (also Linux, KVM, libfdt).
 set -euo pipefail
 
 verbose=0
@@ -78,7 +78,7 @@ find_refs() {
 		if (match(s, /(^|[ \t])#/)) return substr(s, RSTART + RLENGTH)
 		return ""
 	}
-	function check(tok, before, after,    root, p) {
+	function check(tok, before, after,    root, p, seg, n, k) {
 		if (before ~ /<$/ || after ~ /^[<*$%{[?]/) return        # include name, placeholder
 		if (before ~ /(QEMU|Linux|KVM|libfdt)(\047s)? $/) return    # a file of another project
 		if (after ~ /^ in (QEMU|Linux|KVM|libfdt)([^A-Za-z]|$)/) return
@@ -86,6 +86,9 @@ find_refs() {
 		sub(/[.,:;-]+$/, "", tok)
 		if (tok ~ /^(\/|\.\.)/) return                           # absolute, URL, ../
 		if (tok ~ /\.(o|a|d|flat|elf|img|bin|log|tmp|pid|ready)$/) return  # build products
+		n = split(tok, seg, "/")
+		for (k = 1; k <= n; k++)                                 # placeholder: host/NAME.c
+			if (seg[k] ~ /^[A-Z][A-Z0-9_]*(\.[a-z]+)?$/ && seg[k] !~ /\.md$/) return
 		root = tok; sub(/\/.*/, "", root)
 		if (root == tok) {
 			if (tok !~ /^[A-Za-z0-9_-]+\.md$/) return
