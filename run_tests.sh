@@ -420,11 +420,13 @@ RES_ITEMS=(env version "$REPLY" env arch "$ARCH" env accel "$ACCEL"
 	run command "${0##*/}${run_argv:+ }$run_argv" run interrupted "$interrupted"
 	int summary.passed "$passed" int summary.failed "$failed" int summary.skipped "$skipped"
 	"${RES_ITEMS[@]}")
-results_write "$logdir/results.json" ${opt_junit:+"$opt_junit"}
 echo "SUMMARY: $passed passed, $failed failed, $skipped skipped"
 case $interrupted in
-INT) exit 130 ;;
-HUP) exit 129 ;;
-TERM) exit 143 ;;
+INT) status=130 ;;
+HUP) status=129 ;;
+TERM) status=143 ;;
+*) status=$((failed > 0)) ;;
 esac
-[ "$failed" -eq 0 ]
+# nothing runs any more: host/results replaces this shell and exits with its status
+results_write "$status" "$logdir/results.json" ${opt_junit:+"$opt_junit"}
+[ "$status" = 0 ] || exit "$status"

@@ -209,15 +209,17 @@ results_tool() {
 	(ensure_host_tool results -ljansson) 2>/dev/null
 }
 
-# results_write JSON [JUNIT]: hand the records to host/results (one fork and exec).
+# results_write STATUS JSON [JUNIT]: the runner's last act: exec host/results with the
+# records as arguments (no fork, no pipe); it writes the files and exits with STATUS (2 when
+# it cannot write them). Returns only when host/results is missing and cannot be built.
 results_write() {
-	local bin=$BUILD_DIR/host/results
+	local bin=$BUILD_DIR/host/results status=$1
+	shift
 	if ! results_tool; then
 		echo "${0##*/}: $bin cannot be built (needs libjansson-dev): no results written" >&2
 		return 0
 	fi
-	printf '%s\0' "${RES_ITEMS[@]}" | "$bin" write "$@" ||
-		echo "${0##*/}: writing $1 failed" >&2
+	exec "$bin" write -s "$status" "$@" -- "${RES_ITEMS[@]}"
 }
 
 # durations_load FILE: DUR_MS[test] = the duration of each test that ran in results FILE

@@ -1,11 +1,13 @@
 /*
  * results: the runner's machine-readable output (docs/HACKING.md, "Results files").
  *
- *   results write JSON-FILE [JUNIT-FILE]   read one run's records on stdin, write them
+ *   results write [-s STATUS] JSON-FILE [JUNIT-FILE] -- RECORDS...   write one run's records,
+ *                                          then exit with STATUS (default 0; 2 on errors)
  *   results durations JSON-FILE            print "NAME MS" per test that ran in that run
  *   results compare [-s PCT] [-m MS] OLD.json NEW.json
  *
- * write: stdin is a sequence of NUL-terminated triples KIND KEY VALUE:
+ * write: the records are triples of arguments KIND KEY VALUE (arguments, not a pipe: the
+ * runner saves a fork):
  *   env  KEY VALUE   a string of "environment"        run  KEY VALUE  a top-level string
  *   test name NAME   starts a test record             str  KEY VALUE  a string of the test
  *   int  KEY VALUE   an integer of the test ("counts.tests": KEY inside object "counts")
@@ -137,23 +139,6 @@ static char *first_line(const char *path)
 
 /* ---- write */
 
-static char *read_token(FILE *in, int *eof)
-{
-	char *tok = NULL;
-	size_t cap = 0;
-	ssize_t n = getdelim(&tok, &cap, 0, in);
-
-	if (n < 0) {
-		free(tok);
-		*eof = 1;
-		return NULL;
-	}
-	if (n > 0 && tok[n - 1] == 0)
-		n--;
-	tok[n] = 0;
-	return tok;
-}
-
 /* Set KEY of obj; "a.b" sets b inside object a (created when missing). */
 static void set_path(json_t *obj, const char *key, json_t *value)
 {
@@ -175,24 +160,19 @@ static void set_path(json_t *obj, const char *key, json_t *value)
 	free(outer);
 }
 
-static json_t *read_records(FILE *in)
+static json_t *read_records(int argc, char **argv)
 {
 	json_t *run = json_object(), *env = json_object(), *tests = json_array(), *test = NULL;
-	int eof = 0;
+	int i;
 
 	json_object_set_new(run, "format", json_integer(1));
 	json_object_set_new(run, "environment", env);
-	for (;;) {
-		char *kind = read_token(in, &eof), *key = read_token(in, &eof);
-		char *value = read_token(in, &eof);
+	if (argc % 3)
+		die("records are KIND KEY VALUE triples", NULL);
+	for (i = 0; i < argc; i += 3) {
+		const char *kind = argv[i], *key = argv[i + 1], *value = argv[i + 2];
 		json_t *target = test ? test : run;
 
-		if (eof) {
-			free(kind);
-			free(key);
-			free(value);
-			break;
-		}
 		if (!strcmp(kind, "env")) {
 			json_object_set_new(env, key, jstr(value));
 		} else if (!strcmp(kind, "run")) {
@@ -210,9 +190,6 @@ static json_t *read_records(FILE *in)
 		} else {
 			die("bad record kind", kind);
 		}
-		free(kind);
-		free(key);
-		free(value);
 	}
 	json_object_set_new(run, "tests", tests);
 	return run;
@@ -450,20 +427,28 @@ static int cmd_write(int argc, char **argv)
 {
 	json_t *run;
 	char *text;
+	int files = 0, status = 0;
 
-	if (argc < 1 || argc > 2)
-		die("usage: results write JSON-FILE [JUNIT-FILE]", NULL);
-	run = read_records(stdin);
+	if (argc >= 2 && !strcmp(argv[0], "-s")) {
+		status = atoi(argv[1]);
+		argc -= 2;
+		argv += 2;
+	}
+	while (files < argc && strcmp(argv[files], "--"))
+		files++;
+	if (files < 1 || files > 2 || files == argc)
+		die("usage: results write [-s STATUS] JSON-FILE [JUNIT-FILE] -- RECORDS...", NULL);
+	run = read_records(argc - files - 1, argv + files + 1);
 	add_host_facts(json_object_get(run, "environment"));
 	text = json_dumps(run, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	if (!text)
 		die("cannot format", argv[0]);
 	write_file(argv[0], text, strlen(text));
 	free(text);
-	if (argc == 2)
+	if (files == 2)
 		write_junit(argv[1], run);
 	json_decref(run);
-	return 0;
+	return status;
 }
 
 /* ---- reading results files */
