@@ -16,7 +16,7 @@ include config.mak
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
 common_cflags = -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
-	-I$(SRCDIR)/lib -I$(SRCDIR)/lib/$(LIBARCH) -I$(SRCDIR)/$(TEST_DIR) \
+	-I$(SRCDIR)/lib \
 	-O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 	-fno-omit-frame-pointer -fno-stack-protector -fno-pic -fno-builtin-printf \
 	-fno-strict-aliasing -fno-common -fno-tree-loop-distribute-patterns -MMD -MP

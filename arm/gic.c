@@ -23,12 +23,12 @@
  * The GIC version comes from the device tree; the prefix names it.
  */
 #include <libcflat.h>
-#include "gic.h"
-#include "gic-v3-its.h"
-#include "migrate.h"
-#include "io.h"
-#include "processor.h"
-#include "sysreg.h"
+#include <arm64/gic.h>
+#include <arm64/gic-v3-its.h>
+#include <migrate.h>
+#include <arm64/io.h>
+#include <arm64/processor.h>
+#include <arm64/sysreg.h>
 
 /* QEMU_ACCEL=tcg from the run script: only used to classify known deviations. */
 static bool on_tcg;

@@ -3,10 +3,10 @@
  * CPU_ON of CPUs that are on, CPU_OFF of a secondary and CPU_ON again.
  */
 #include <libcflat.h>
-#include "processor.h"
-#include "psci.h"
-#include "smp-arm.h"
-#include "sysreg.h"
+#include <arm64/processor.h>
+#include <arm64/psci.h>
+#include <arm64/smp.h>
+#include <arm64/sysreg.h>
 
 #define UNKNOWN_PSCI_FN 0x8400001fU /* in the PSCI SMC32 range, not allocated in DEN0022 1.1 */
 #define AFFINITY_WAIT_SECONDS 10

@@ -3,9 +3,9 @@
  * EL1 and EL0, SMP bring-up, and (nodefault) the dump of an unexpected abort.
  */
 #include <libcflat.h>
-#include "mmu.h"
-#include "processor.h"
-#include "sysreg.h"
+#include <arm64/mmu.h>
+#include <arm64/processor.h>
+#include <arm64/sysreg.h>
 
 #define SVC_IMM_EL1 0x123
 #define SVC_IMM_EL0 0x55

@@ -4,10 +4,10 @@
  * timer does not interrupt, an unmasked one does, near its deadline.
  */
 #include <libcflat.h>
-#include "gic.h"
-#include "processor.h"
-#include "sysreg.h"
-#include "timer.h"
+#include <arm64/gic.h>
+#include <arm64/processor.h>
+#include <arm64/sysreg.h>
+#include <arm64/timer.h>
 
 #define DEADLINE_MS 20
 #define MAX_LATENCY_MS 200 /* generous: TCG on a shared host */

@@ -1,5 +1,5 @@
 /* exit, abort, assertions and backtraces. */
-#include "libcflat.h"
+#include <libcflat.h>
 
 void exit(int code)
 {

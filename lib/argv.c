@@ -3,7 +3,7 @@
  * white space; double quotes group words. Leading KEY=VALUE words become the
  * environment, the rest argv[1..].
  */
-#include "libcflat.h"
+#include <libcflat.h>
 
 #define MAX_ARGS 64
 #define MAX_ENV 32

@@ -2,7 +2,7 @@
  * 64-bit division helpers gcc calls on 32-bit targets (i386 has no libgcc here:
  * Debian's gcc-multilib conflicts with the cross compilers). Unused on 64-bit.
  */
-#include "libcflat.h"
+#include <libcflat.h>
 
 #if UINTPTR_MAX == 0xffffffffu
 u64 __udivmoddi4(u64 n, u64 d, u64 *rem);

@@ -4,7 +4,7 @@
  * Larger or more strictly aligned blocks are whole naturally aligned page blocks,
  * remembered in a list so that free() knows their order.
  */
-#include "libcflat.h"
+#include <libcflat.h>
 
 #define SMALL_MIN 16
 #define SMALL_CLASSES 8 /* 16, 32, ... 2048 bytes */

@@ -18,8 +18,8 @@
  * "newer" than its loop state, may fault on a pointer built from them). Reproduced
  * without host/migrate by scripts/migration-repro.py.
  */
-#include "libcflat.h"
-#include "migrate.h"
+#include <libcflat.h>
+#include <migrate.h>
 
 #define CHUNK_ORDER 8 /* 1 MiB of 4 KiB pages */
 #define CHUNK_SIZE (PAGE_SIZE << CHUNK_ORDER)

@@ -2,8 +2,8 @@
  * The guest half of the migration protocol (docs/HACKING.md, "Migration"): marker lines
  * on the console out, short answers on the console in (arch_getchar).
  */
-#include "libcflat.h"
-#include "migrate.h"
+#include <libcflat.h>
+#include <migrate.h>
 
 static int last_seq;
 static bool migrated_once;

@@ -7,7 +7,7 @@
 #ifndef LIB_MIGRATE_H
 #define LIB_MIGRATE_H
 
-#include "libcflat.h"
+#include <libcflat.h>
 
 /* Migrate now; returns on the destination. */
 void migrate(void);

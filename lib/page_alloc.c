@@ -3,7 +3,7 @@
  * Blocks of 2^order pages are naturally aligned (to their size, in physical
  * address), which is what GIC/ITS tables and DMA buffers want. Pages come zeroed.
  */
-#include "libcflat.h"
+#include <libcflat.h>
 
 static struct spinlock lock;
 static unsigned long *bitmap; /* 1 = in use */

@@ -1,5 +1,5 @@
 /* printf family: enough of C99 for test output, written for a freestanding guest. */
-#include "libcflat.h"
+#include <libcflat.h>
 
 struct outbuf {
 	char *buf;

@@ -1,5 +1,5 @@
 /* The report API: one line per claim, counters, and the verdict of the whole test. */
-#include "libcflat.h"
+#include <libcflat.h>
 
 static struct spinlock report_lock;
 #define MAX_PREFIX_DEPTH 16

@@ -2,7 +2,7 @@
  * The architecture-neutral half of SMP: locks, and a one-slot mailbox per CPU
  * through which on_cpu() hands work to a secondary waiting in smp_idle_loop().
  */
-#include "libcflat.h"
+#include <libcflat.h>
 
 int nr_cpus = 1;
 

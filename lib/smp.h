@@ -5,6 +5,8 @@
 #ifndef LIB_SMP_H
 #define LIB_SMP_H
 
+#include <cflat/types.h>
+
 #ifndef MAX_CPUS
 #define MAX_CPUS 64
 #endif

@@ -1,5 +1,5 @@
 /* String and memory functions for the guest (and for the distribution's libfdt.a). */
-#include "libcflat.h"
+#include <libcflat.h>
 
 void *memset(void *s, int c, size_t n)
 {

@@ -5,9 +5,9 @@
  * (-append "absent N,N present N") are as the QEMU -cpu option set them.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
-#include <asm/lowcore.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
+#include <s390x/lowcore.h>
 #include <s390x/facility.h>
 
 #define LC_STFL_LIST	0xc8	/* u32 where STFL stores facilities 0-31 */

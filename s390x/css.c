@@ -5,9 +5,9 @@
  * Run with a virtio-ccw device (unittests.cfg: virtio-blk-ccw on a null backend).
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
-#include <css.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
+#include <s390x/css.h>
 
 #define VIRTIO_CCW_CU_TYPE	0x3832
 #define VIRTIO_CCW_READ_FEAT	0x12

@@ -5,8 +5,8 @@
  * addresses and the problem state are exceptions.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 
 #define TCG_NO_DIAG10 "tcg-s390x-diag10: DIAGNOSE 0x10 is not implemented (specification exception)"
 

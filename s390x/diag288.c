@@ -7,8 +7,8 @@
  */
 #include <libcflat.h>
 #include <clock.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 
 #define WDT_ARM		0
 #define WDT_CHANGE	1

@@ -5,8 +5,8 @@
  * exceptions. (Subcodes 0, 1, 3 and 4 reset the machine: not run.)
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 
 #define DIAG308_SET	5
 #define DIAG308_STORE	6

@@ -6,11 +6,11 @@
  * where installed.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 #include <s390x/dat.h>
 #include <s390x/facility.h>
-#include <sclp.h>
+#include <s390x/sclp.h>
 
 #define VIRT_PAGE	(4 * SZ_1G + 0x123000UL)	/* far above memory */
 #define VIRT_NO_SEGMENT	(4 * SZ_1G + 0x500000UL)	/* same region, no page table */

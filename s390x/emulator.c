@@ -5,8 +5,8 @@
  * with the fixed-point-overflow mask, and privileged instructions in the problem state.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 
 #define PM_FIXED_OVERFLOW	0x8	/* program-mask bit 20 */
 

@@ -4,8 +4,8 @@
  * the problem state it needs the extraction-authority control (CR0 bit 36).
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 
 #define CR0_EXTRACTION_AUTHORITY CR_BIT(36)
 #define HIGH_MARK 0xa5a5a5a5UL

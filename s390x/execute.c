@@ -5,8 +5,8 @@
  * after the EXECUTE. Execute of an execute and an odd target address are exceptions.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 #include <s390x/facility.h>
 
 static u8 src[16] = "0123456789abcdef";

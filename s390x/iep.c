@@ -5,8 +5,8 @@
  * off the bit is ignored.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 #include <s390x/dat.h>
 #include <s390x/facility.h>
 

@@ -4,11 +4,11 @@
  * exceptions the architecture gives it.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/arch.h>
-#include <asm/interrupt.h>
-#include <asm/lowcore.h>
-#include <asm/smp.h>
+#include <s390x/psw.h>
+#include <s390x/arch.h>
+#include <s390x/interrupt.h>
+#include <s390x/lowcore.h>
+#include <s390x/smp.h>
 
 #define ODD_ADDR(p) ((void *)((u8 *)(p) + 1))
 

@@ -1,7 +1,7 @@
 /* Live migration tests: the bodies are shared by every arch (lib/migrate-tests.c). */
-#include "libcflat.h"
-#include "migrate.h"
-#include "sclp.h"
+#include <libcflat.h>
+#include <migrate.h>
+#include <s390x/sclp.h>
 
 /*
  * A pending service signal (floating interruption) must survive a migration. QEMU's TCG

@@ -6,8 +6,8 @@
  */
 #include <libcflat.h>
 #include <clock.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 #include <s390x/tod.h>
 
 #define SECOND	(1000000UL * TOD_PER_USEC)

@@ -5,9 +5,9 @@
  * CALL's own checks (invalid command, unaligned or out-of-range SCCB, problem state).
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
-#include <sclp.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
+#include <s390x/sclp.h>
 
 static u8 *sccb;
 

@@ -4,10 +4,10 @@
  * Run with -append "test 123"; a third word "input" or "crash" adds the checks below.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/arch.h>
-#include <asm/interrupt.h>
-#include <sclp.h>
+#include <s390x/psw.h>
+#include <s390x/arch.h>
+#include <s390x/interrupt.h>
+#include <s390x/sclp.h>
 
 static bool env_word_in_argv(int argc, char **argv)
 {

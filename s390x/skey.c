@@ -5,8 +5,8 @@
  * instructions.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 #include <s390x/skey.h>
 #include <s390x/dat.h>
 

@@ -3,9 +3,9 @@
  * stack and prefix area, on_cpu through the idle loop. Run with -smp 2.
  */
 #include <libcflat.h>
-#include <asm/arch.h>
-#include <asm/lowcore.h>
-#include <asm/smp.h>
+#include <s390x/arch.h>
+#include <s390x/lowcore.h>
+#include <s390x/smp.h>
 
 #define ABSENT_CPU_ADDR 0xfff0
 #define INVALID_ORDER 0xfe

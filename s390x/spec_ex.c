@@ -5,8 +5,8 @@
  * the old PSW and instruction length the architecture gives it.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 
 static struct psw bad_psw;
 

@@ -4,8 +4,8 @@
  * exceptions (reserved bits, unaligned SYSIB, problem state). Run with -smp 2.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 #include <s390x/stsi.h>
 
 #define SYSIB_122_COUNTS	36

@@ -4,8 +4,8 @@
  * and against DAT protection and invalid pages with DAT on.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 #include <s390x/skey.h>
 #include <s390x/dat.h>
 

@@ -5,9 +5,9 @@
  * vector loads, stores and adds give their results.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
-#include <asm/lowcore.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
+#include <s390x/lowcore.h>
 #include <s390x/facility.h>
 
 #define CR0_VECTOR		CR_BIT(46)

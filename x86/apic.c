@@ -3,11 +3,11 @@
  * EOI, and the timer in one-shot, periodic and TSC-deadline modes.
  * Argument "x2apic": switch every CPU to x2APIC mode first (skips without it).
  */
-#include "libcflat.h"
-#include "apic.h"
-#include "desc.h"
-#include "processor.h"
-#include "x86/smp.h"
+#include <libcflat.h>
+#include <x86/apic.h>
+#include <x86/desc.h>
+#include <x86/processor.h>
+#include <x86/smp.h>
 
 #define IPI_VECTOR 0x40
 #define SELF_IPI_VECTOR 0x41

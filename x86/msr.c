@@ -3,9 +3,9 @@
  * vol. 4 and vol. 3 "WRMSR", AMD APM vol. 2). Where a QEMU accelerator is known to
  * deviate, the claim is kept and reported as a known failure on that accelerator only.
  */
-#include "libcflat.h"
-#include "desc.h"
-#include "processor.h"
+#include <libcflat.h>
+#include <x86/desc.h>
+#include <x86/processor.h>
 
 #define NON_CANONICAL 0x8000000000000000ULL
 #define MSR_NONEXISTENT 0x4b564d7fU /* in no vendor's range */

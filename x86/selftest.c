@@ -2,11 +2,11 @@
  * The x86 runtime checks itself: command line, exception delivery and recovery,
  * paging helpers. Sub-tests are chosen by the first argument.
  */
-#include "libcflat.h"
-#include "desc.h"
-#include "processor.h"
-#include "vm.h"
-#include "fwcfg.h"
+#include <libcflat.h>
+#include <x86/desc.h>
+#include <x86/processor.h>
+#include <x86/vm.h>
+#include <x86/fwcfg.h>
 
 #ifdef __x86_64__
 #define MOV_PTR "movq" /* imm32 sign-extended: the image is below 2 GiB */

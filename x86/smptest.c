@@ -3,11 +3,11 @@
  * logical id, and left the trampoline in the same mode and address space as the BSP.
  * Optional argument: the CPU count the test expects (the cfg passes -smp's value).
  */
-#include "libcflat.h"
-#include "apic.h"
-#include "desc.h"
-#include "processor.h"
-#include "x86/smp.h"
+#include <libcflat.h>
+#include <x86/apic.h>
+#include <x86/desc.h>
+#include <x86/processor.h>
+#include <x86/smp.h>
 
 struct cpu_state {
 	int ran;

@@ -7,11 +7,11 @@
  * Each benchmark also checks that every operation gave its architected result, so a
  * fast but wrong exit path fails.
  */
-#include "libcflat.h"
-#include "apic.h"
-#include "desc.h"
-#include "processor.h"
-#include "x86/smp.h"
+#include <libcflat.h>
+#include <x86/apic.h>
+#include <x86/desc.h>
+#include <x86/processor.h>
+#include <x86/smp.h>
 #include <x86/pmtimer.h>
 #include <clock.h>
 

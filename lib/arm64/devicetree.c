@@ -1,7 +1,7 @@
 /* Device-tree helpers over the distribution's libfdt (see devicetree.h). */
 #include <libfdt.h>
-#include "libcflat.h"
-#include "devicetree.h"
+#include <libcflat.h>
+#include <arm64/devicetree.h>
 
 static const void *fdt;
 

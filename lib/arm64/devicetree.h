@@ -6,7 +6,7 @@
 #ifndef ARM64_DEVICETREE_H
 #define ARM64_DEVICETREE_H
 
-#include "libcflat.h"
+#include <libcflat.h>
 
 const void *dt_fdt(void);                       /* the flattened tree (a copy in guest RAM) */
 int dt_find_compatible(const char *compatible); /* first node with it, or < 0 */

@@ -2,9 +2,9 @@
 #ifndef ARM64_GIC_INTERNAL_H
 #define ARM64_GIC_INTERNAL_H
 
-#include "gic.h"
-#include "io.h"
-#include "sysreg.h"
+#include <arm64/gic.h>
+#include <arm64/io.h>
+#include <arm64/sysreg.h>
 
 struct gic_ops {
 	void (*dist_init)(void);

@@ -3,7 +3,7 @@
  * banked per CPU inside the distributor itself, so every CPU uses the same frame.
  * Interrupts stay in Group 0, which reaches the CPU as IRQ while GICC_CTLR.FIQEn is 0.
  */
-#include "gic-internal.h"
+#include <arm64/gic-internal.h>
 
 static u8 read_own_iface_mask(void);
 

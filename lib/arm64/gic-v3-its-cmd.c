@@ -3,10 +3,10 @@
  * in memory between GITS_CREADR (the ITS's position) and GITS_CWRITER (ours).
  * We send one command at a time and wait until the ITS has consumed it.
  */
-#include "gic-v3-its.h"
-#include "io.h"
-#include "processor.h"
-#include "sysreg.h"
+#include <arm64/gic-v3-its.h>
+#include <arm64/io.h>
+#include <arm64/processor.h>
+#include <arm64/sysreg.h>
 
 #define ITS_CMD_SIZE		32
 #define ITS_CMD_TIMEOUT_MS	2000

@@ -2,11 +2,11 @@
  * ITS discovery, its memory tables, the LPI property and pending tables, and the
  * device / collection objects. The command queue is in gic-v3-its-cmd.c.
  */
-#include "gic-v3-its.h"
-#include "devicetree.h"
-#include "io.h"
-#include "processor.h"
-#include "sysreg.h"
+#include <arm64/gic-v3-its.h>
+#include <arm64/devicetree.h>
+#include <arm64/io.h>
+#include <arm64/processor.h>
+#include <arm64/sysreg.h>
 
 struct its_info its;
 

@@ -18,7 +18,7 @@
 #ifndef ARM64_GIC_V3_ITS_H
 #define ARM64_GIC_V3_ITS_H
 
-#include "gic.h"
+#include <arm64/gic.h>
 
 /* ITS control frame (ITS_base), IHI0069 12.19. */
 #define GITS_CTLR		0x0000

@@ -4,7 +4,7 @@
  * frame of its own redistributor, SPIs are routed by GICD_IROUTER, and everything we
  * configure is Group 1 (non-secure), acknowledged through ICC_IAR1_EL1.
  */
-#include "gic-internal.h"
+#include <arm64/gic-internal.h>
 
 /* CPU interface registers by encoding, so no assembler GIC support is needed. */
 #define ICC_PMR_EL1	S3_0_C4_C6_0

@@ -4,9 +4,9 @@
  * priority, group, config) sit at the same offsets in the v2/v3 distributor and the
  * v3 redistributor SGI_base frame (IHI0069 12.10.1), so only the frame differs.
  */
-#include "gic-internal.h"
-#include "devicetree.h"
-#include "processor.h"
+#include <arm64/gic-internal.h>
+#include <arm64/devicetree.h>
+#include <arm64/processor.h>
 
 struct gic_info gic_found;
 void *gic_dist;

@@ -9,8 +9,8 @@
 #ifndef ARM64_IO_H
 #define ARM64_IO_H
 
-#include "libcflat.h"
-#include "sysreg.h"
+#include <libcflat.h>
+#include <arm64/sysreg.h>
 
 #define __rmb() dsb(ld)
 #define __wmb() dsb(st)

@@ -4,10 +4,10 @@
  * blocks built with the MMU off (static, in bss) so that C runs with caches and
  * unaligned accesses before the device tree is read, then the final map of mmu.h.
  */
-#include "libcflat.h"
-#include "io.h"
-#include "mmu.h"
-#include "sysreg.h"
+#include <libcflat.h>
+#include <arm64/io.h>
+#include <arm64/mmu.h>
+#include <arm64/sysreg.h>
 
 #define PTRS_PER_TABLE 512
 #define L1_SHIFT 30

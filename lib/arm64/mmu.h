@@ -9,7 +9,7 @@
 #ifndef ARM64_MMU_H
 #define ARM64_MMU_H
 
-#include "libcflat.h"
+#include <libcflat.h>
 
 /* MAIR_EL1 attribute indices we program (Arm ARM D8.5.x, MAIR_EL1 encodings). */
 #define MT_DEVICE_nGnRnE 0

@@ -1,8 +1,8 @@
 /* Exception dispatch, the dump of an unexpected exception, backtraces and EL0 entry. */
-#include "libcflat.h"
-#include "processor.h"
-#include "sysreg.h"
-#include "mmu.h"
+#include <libcflat.h>
+#include <arm64/processor.h>
+#include <arm64/sysreg.h>
+#include <arm64/mmu.h>
 
 #define USR_EXIT_SVC_IMM 0xfff0
 #define MAX_NESTING 3

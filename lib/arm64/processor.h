@@ -2,8 +2,8 @@
 #ifndef ARM64_PROCESSOR_H
 #define ARM64_PROCESSOR_H
 
-#include "libcflat.h"
-#include "sysreg.h"
+#include <libcflat.h>
+#include <arm64/sysreg.h>
 
 /* The frame the vector stubs save (lib/arm64/entry.S relies on this layout). */
 struct pt_regs {

@@ -1,7 +1,7 @@
 /* PSCI calls through the SMC Calling Convention (Arm DEN0028): fn id in x0, args x1-x3. */
-#include "libcflat.h"
-#include "psci.h"
-#include "sysreg.h"
+#include <libcflat.h>
+#include <arm64/psci.h>
+#include <arm64/sysreg.h>
 
 bool psci_use_hvc = true;
 

@@ -2,7 +2,7 @@
 #ifndef ARM64_PSCI_H
 #define ARM64_PSCI_H
 
-#include "libcflat.h"
+#include <libcflat.h>
 
 /* Function ids (DEN0022 section 5.1): SMC64 versions where the argument is an address. */
 #define PSCI_VERSION 0x84000000U

@@ -3,12 +3,12 @@
  * (memory, UART, PSCI conduit, timer PPIs, CPUs, bootargs), the final map, the
  * secondaries, main().
  */
-#include "libcflat.h"
-#include "devicetree.h"
-#include "processor.h"
-#include "psci.h"
-#include "sysreg.h"
-#include "timer.h"
+#include <libcflat.h>
+#include <arm64/devicetree.h>
+#include <arm64/processor.h>
+#include <arm64/psci.h>
+#include <arm64/sysreg.h>
+#include <arm64/timer.h>
 
 void mmu_enable_boot(void);
 void mmu_setup_final(phys_addr_t ram_start, phys_addr_t ram_end);

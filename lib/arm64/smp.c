@@ -1,9 +1,9 @@
 /* Secondary CPUs: PSCI CPU_ON bring-up and the arch half of lib/smp.c's idle loop. */
-#include "libcflat.h"
-#include "processor.h"
-#include "psci.h"
-#include "smp-arm.h"
-#include "sysreg.h"
+#include <libcflat.h>
+#include <arm64/processor.h>
+#include <arm64/psci.h>
+#include <arm64/smp.h>
+#include <arm64/sysreg.h>
 
 #define SECONDARY_STACK_ORDER 2 /* 16 KiB */
 #define BOOT_TIMEOUT_SECONDS 30

@@ -2,7 +2,7 @@
 #ifndef ARM64_SYSREG_H
 #define ARM64_SYSREG_H
 
-#include "libcflat.h"
+#include <libcflat.h>
 
 #define __stringify_1(x) #x
 #define __stringify(x) __stringify_1(x)

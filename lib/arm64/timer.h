@@ -2,7 +2,7 @@
 #ifndef ARM64_TIMER_H
 #define ARM64_TIMER_H
 
-#include "libcflat.h"
+#include <libcflat.h>
 
 /* CNT{P,V}_CTL_EL0 bits. */
 #define CNT_CTL_ENABLE BIT(0)

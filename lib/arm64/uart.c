@@ -1,7 +1,7 @@
 /* Console on QEMU virt's PL011 (Arm PrimeCell UART PL011 TRM: UARTDR 0x000, UARTFR 0x018). */
-#include "libcflat.h"
-#include "io.h"
-#include "devicetree.h"
+#include <libcflat.h>
+#include <arm64/io.h>
+#include <arm64/devicetree.h>
 
 #define UARTDR 0x00
 #define UARTFR 0x18

@@ -1,6 +1,6 @@
 /* clock_ns() from the TOD clock: bit 51 ticks once a microsecond (PoP, "TOD Clock"). */
 #include <clock.h>
-#include <asm/arch.h>
+#include <s390x/arch.h>
 
 u64 clock_ns(void)
 {

@@ -1,6 +1,6 @@
 /* Readable SCHIB and IRB dumps for failure messages. */
 #include <libcflat.h>
-#include "css.h"
+#include <s390x/css.h>
 
 static void dump_scsw(const struct scsw *s)
 {

@@ -3,9 +3,9 @@
  * identification word for the subchannel instructions (PoP ch. 14).
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
-#include "css.h"
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
+#include <s390x/css.h>
 
 #define SCH_INSN(name, mnemonic)					\
 int name(u32 schid, void *block)					\

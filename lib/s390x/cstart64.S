@@ -3,9 +3,9 @@
  * Linux kernel: it starts the CPU there in 64-bit mode and copies the -append text
  * to 0x10480 inside the image, so the head below reserves that area.
  */
-#include <asm/lowcore.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/lowcore.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 
 #define CMDLINE_OFFSET	0x480
 #define CMDLINE_SIZE	896	/* what QEMU accepts for this legacy area */

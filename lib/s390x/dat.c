@@ -1,9 +1,9 @@
 /* Building and switching DAT tables; see dat.h for the layout. */
 #include <libcflat.h>
-#include <asm/psw.h>
+#include <s390x/psw.h>
 #include <s390x/dat.h>
 #include <s390x/facility.h>
-#include <sclp.h>
+#include <s390x/sclp.h>
 
 #define TABLE_ENTRIES		2048	/* region-third and segment tables */
 #define TABLE_ORDER		2	/* 16 KiB */

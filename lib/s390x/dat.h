@@ -11,7 +11,7 @@
 #define S390X_DAT_H
 
 #include <libcflat.h>
-#include <asm/psw.h>
+#include <s390x/psw.h>
 
 #define SEGMENT_SIZE		SZ_1M
 #define REGION3_SIZE		(2 * SZ_1G)

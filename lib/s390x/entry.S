@@ -5,9 +5,9 @@
  * path clears the wait bit of the old PSW: an interruption that ended an enabled
  * wait resumes after the wait (PoP ch. 4 "Wait State").
  */
-#include <asm/lowcore.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/lowcore.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 
 #define FRAME	(STACK_FRAME_SIZE + REGS_SIZE)
 #define R(off)	(STACK_FRAME_SIZE + (off))

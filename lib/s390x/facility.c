@@ -1,6 +1,6 @@
 /* STORE FACILITY LIST EXTENDED, cached for test_facility(). */
 #include <libcflat.h>
-#include <asm/psw.h>
+#include <s390x/psw.h>
 #include <s390x/facility.h>
 
 static u64 list[FACILITY_LIST_DWORDS];

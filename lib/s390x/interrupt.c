@@ -4,11 +4,11 @@
  * report. The assembler half is entry.S.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/lowcore.h>
-#include <asm/interrupt.h>
-#include <asm/arch.h>
-#include "sclp.h"
+#include <s390x/psw.h>
+#include <s390x/lowcore.h>
+#include <s390x/interrupt.h>
+#include <s390x/arch.h>
+#include <s390x/sclp.h>
 
 /* A fault while reporting a fault: stop reporting, just leave. */
 #define MAX_IRQ_DEPTH 4

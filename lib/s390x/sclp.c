@@ -5,10 +5,10 @@
  * that waits for it enables that subclass in CR0, so it is the one that takes it.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/arch.h>
-#include <asm/interrupt.h>
-#include "sclp.h"
+#include <s390x/psw.h>
+#include <s390x/arch.h>
+#include <s390x/interrupt.h>
+#include <s390x/sclp.h>
 
 #define SCLP_PARAM_EVENT_PENDING	1	/* low bits of the ext parameter */
 #define SCLP_PARAM_SCCB_MASK		0xfffffff8U

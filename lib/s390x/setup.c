@@ -1,11 +1,11 @@
 /* Boot in C: interruptions, console, memory, command line, CPUs; then main(). */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/arch.h>
-#include <asm/lowcore.h>
-#include <asm/interrupt.h>
-#include "sclp.h"
-#include <asm/smp.h>
+#include <s390x/psw.h>
+#include <s390x/arch.h>
+#include <s390x/lowcore.h>
+#include <s390x/interrupt.h>
+#include <s390x/sclp.h>
+#include <s390x/smp.h>
 
 /*
  * Disabled wait (PoP ch. 4 "Wait State") with every CPU stopped or waiting: QEMU

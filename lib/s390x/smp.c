@@ -5,11 +5,11 @@
  * PSW of its new prefix area, which points at secondary_entry.
  */
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/arch.h>
-#include <asm/lowcore.h>
-#include <asm/interrupt.h>
-#include <asm/smp.h>
+#include <s390x/psw.h>
+#include <s390x/arch.h>
+#include <s390x/lowcore.h>
+#include <s390x/interrupt.h>
+#include <s390x/smp.h>
 
 #define CPU_STACK_ORDER 4	/* 64 KiB */
 

@@ -6,7 +6,7 @@
 #define S390X_STSI_H
 
 #include <libcflat.h>
-#include <asm/psw.h>
+#include <s390x/psw.h>
 
 /* SYSIB 1.2.2, 2.2.2 (after its first 32 bytes) and 3.2.2 (per VM) carry CPU counts. */
 struct sysib_cpu_counts {

@@ -7,8 +7,8 @@
 #define S390X_TOD_H
 
 #include <libcflat.h>
-#include <asm/psw.h>
-#include <asm/arch.h>
+#include <s390x/psw.h>
+#include <s390x/arch.h>
 
 /* STORE CLOCK EXTENDED: epoch index, the 104-bit clock, programmable field. */
 struct tod_ext {

@@ -1,7 +1,7 @@
 /* Local APIC driver: xAPIC through MMIO, x2APIC through MSRs, chosen per CPU. */
-#include "libcflat.h"
-#include "apic.h"
-#include "processor.h"
+#include <libcflat.h>
+#include <x86/apic.h>
+#include <x86/processor.h>
 
 static volatile u32 *const xapic_page = (volatile u32 *)APIC_DEFAULT_PHYS_BASE;
 static bool x2apic_mode[MAX_CPUS];

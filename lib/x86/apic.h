@@ -7,8 +7,8 @@
 #ifndef LIB_X86_APIC_H
 #define LIB_X86_APIC_H
 
-#include "libcflat.h"
-#include "processor.h"
+#include <libcflat.h>
+#include <x86/processor.h>
 
 #define APIC_DEFAULT_PHYS_BASE 0xfee00000UL
 #define APICBASE_BSP BIT(8)

@@ -12,8 +12,8 @@
  * Identity map: 4 page directories of 2 MiB pages cover 0-4 GiB. On x86_64 a PML4 and
  * a PDPT sit above them; on i386 the PDPT is the PAE root (CR3).
  */
-#include "desc.h"
-#include "msr.h"
+#include <x86/desc.h>
+#include <x86/msr.h>
 
 #define PTE_P 0x1
 #define PTE_RW 0x2

@@ -1,7 +1,7 @@
 /* GDT, per-CPU TSS, IDT and the C side of exception dispatch. */
-#include "libcflat.h"
-#include "desc.h"
-#include "processor.h"
+#include <libcflat.h>
+#include <x86/desc.h>
+#include <x86/processor.h>
 #include <x86/fault.h>
 
 #define GDT_ENTRIES (FIRST_TSS_SEL / 8 + MAX_CPUS * TSS_DESC_SIZE / 8)

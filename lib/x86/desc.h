@@ -53,7 +53,7 @@
 #define PFERR_FETCH (1U << 4)
 
 #ifndef __ASSEMBLY__
-#include "libcflat.h"
+#include <libcflat.h>
 
 /* What the exception entry saved: general registers, then the CPU's frame. */
 struct ex_regs {

@@ -1,5 +1,5 @@
-#include "fwcfg.h"
-#include "processor.h"
+#include <x86/fwcfg.h>
+#include <x86/processor.h>
 
 #define FW_CFG_PORT_SEL 0x510
 #define FW_CFG_PORT_DATA 0x511

@@ -2,7 +2,7 @@
 #ifndef X86_FWCFG_H
 #define X86_FWCFG_H
 
-#include "libcflat.h"
+#include <libcflat.h>
 
 #define FW_CFG_SIGNATURE 0x00
 #define FW_CFG_RAM_SIZE 0x03

@@ -3,7 +3,7 @@
  * code where the CPU pushes none (SDM 6.13, table 6-1), then the vector number, then
  * joins isr_common, which saves the registers as struct ex_regs and calls do_exception().
  */
-#include "desc.h"
+#include <x86/desc.h>
 
 #define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 

@@ -2,8 +2,8 @@
 #ifndef X86_PROCESSOR_H
 #define X86_PROCESSOR_H
 
-#include "libcflat.h"
-#include "msr.h"
+#include <libcflat.h>
+#include <x86/msr.h>
 
 #define X86_CR0_PE (1UL << 0)
 #define X86_CR0_MP (1UL << 1)

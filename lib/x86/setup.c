@@ -2,11 +2,11 @@
  * From boot.S to main(): console, memory, command line, this CPU's descriptor tables,
  * then the APs. docs/x86.md says what main() and the AP code may rely on.
  */
-#include "libcflat.h"
-#include "desc.h"
-#include "fwcfg.h"
-#include "processor.h"
-#include "smp.h"
+#include <libcflat.h>
+#include <x86/desc.h>
+#include <x86/fwcfg.h>
+#include <x86/processor.h>
+#include <x86/smp.h>
 
 #define COM1 0x3f8
 #define UART_LSR 5

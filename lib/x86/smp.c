@@ -6,12 +6,12 @@
  * at a time: boot.S's ap_start32 has a single boot slot (ap_boot_cpu, ap_boot_stack).
  * Each AP takes the next logical id, so ids follow the order of arrival.
  */
-#include "libcflat.h"
-#include "apic.h"
-#include "desc.h"
-#include "fwcfg.h"
-#include "processor.h"
-#include "smp.h"
+#include <libcflat.h>
+#include <x86/apic.h>
+#include <x86/desc.h>
+#include <x86/fwcfg.h>
+#include <x86/processor.h>
+#include <x86/smp.h>
 
 /* A CPU that has not left the trampoline by then is reported missing. */
 #define AP_BOOT_TIMEOUT_TSC 20000000000ULL

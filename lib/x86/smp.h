@@ -1,6 +1,5 @@
 /*
- * x86 SMP bring-up and the APIC-ID <-> logical-id map. Include as "x86/smp.h"
- * (plain "smp.h" is the architecture-neutral lib/smp.h).
+ * x86 SMP bring-up and the APIC-ID <-> logical-id map (the arch-neutral part is <smp.h>).
  *
  * Logical ids: the BSP is 0; the APs get 1, 2, ... in the order they come out of
  * the trampoline (all are woken by one broadcast INIT-SIPI-SIPI and queue on a lock),
@@ -9,7 +8,7 @@
 #ifndef X86_SMP_H
 #define X86_SMP_H
 
-#include "libcflat.h"
+#include <libcflat.h>
 
 /* Vector of the IPI arch_kick_cpu() sends; tests must leave it alone. */
 #define SMP_KICK_VECTOR 0xf1

@@ -1,7 +1,7 @@
-#include "libcflat.h"
-#include "desc.h"
-#include "processor.h"
-#include "vm.h"
+#include <libcflat.h>
+#include <x86/desc.h>
+#include <x86/processor.h>
+#include <x86/vm.h>
 
 #ifdef __x86_64__
 #define TOP_LEVEL 4

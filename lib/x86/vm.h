@@ -5,7 +5,7 @@
 #ifndef X86_VM_H
 #define X86_VM_H
 
-#include "libcflat.h"
+#include <libcflat.h>
 
 typedef u64 pteval_t;
 

@@ -1,9 +1,9 @@
 /* Small privileged instructions as inline functions. */
-#ifndef S390X_ASM_ARCH_H
-#define S390X_ASM_ARCH_H
+#ifndef S390X_ARCH_H
+#define S390X_ARCH_H
 
 #include <libcflat.h>
-#include <asm/psw.h>
+#include <s390x/psw.h>
 
 /* SIGNAL PROCESSOR orders and status bits (PoP ch. 4 "Signal-Processor Orders"). */
 #define SIGP_SENSE			0x01

@@ -1,6 +1,6 @@
 /* s390x CPUs through SIGNAL PROCESSOR. */
-#ifndef S390X_ASM_SMP_H
-#define S390X_ASM_SMP_H
+#ifndef S390X_SMP_H
+#define S390X_SMP_H
 
 #include <libcflat.h>
 

@@ -3,8 +3,8 @@
  * "Program-Status Word" and "Control Registers"). Bit numbers in comments are the
  * PoP's: bit 0 is the most significant bit of the 64-bit mask or register.
  */
-#ifndef S390X_ASM_PSW_H
-#define S390X_ASM_PSW_H
+#ifndef S390X_PSW_H
+#define S390X_PSW_H
 
 #define PSW_BIT(n) (1UL << (63 - (n)))
 

@@ -5,8 +5,8 @@
  * (the library's versions are weak). Handlers may enable interruptions again, so
  * interruptions nest.
  */
-#ifndef S390X_ASM_INTERRUPT_H
-#define S390X_ASM_INTERRUPT_H
+#ifndef S390X_INTERRUPT_H
+#define S390X_INTERRUPT_H
 
 /* struct int_regs layout, shared with entry.S. */
 #define REGS_GRS	0
@@ -49,7 +49,7 @@
 
 #ifndef __ASSEMBLY__
 #include <libcflat.h>
-#include <asm/psw.h>
+#include <s390x/psw.h>
 
 struct int_regs {
 	u64 grs[16];

@@ -1,8 +1,8 @@
 /* Arm SMP bring-up via PSCI CPU_ON (lib/arm64/smp.c). */
-#ifndef ARM64_SMP_ARM_H
-#define ARM64_SMP_ARM_H
+#ifndef ARM64_SMP_H
+#define ARM64_SMP_H
 
-#include "libcflat.h"
+#include <libcflat.h>
 
 /* Start logical @cpu with PSCI CPU_ON; returns the PSCI status. Boot brings all up. */
 long smp_boot_cpu(int cpu);

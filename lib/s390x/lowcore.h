@@ -4,8 +4,8 @@
  * "Assigned Storage Locations"). Offsets are architected except LC_SW_*, which live
  * in the range the architecture leaves to the program.
  */
-#ifndef S390X_ASM_LOWCORE_H
-#define S390X_ASM_LOWCORE_H
+#ifndef S390X_LOWCORE_H
+#define S390X_LOWCORE_H
 
 #define LC_EXT_PARAM		0x80	/* u32 external-interruption parameter */
 #define LC_EXT_CPU_ADDR		0x84	/* u16 CPU address of a SIGP source */
