@@ -50,6 +50,20 @@ add_summary() { # $1: a runner's output file, $2: what ran
 
 # Group crash: tests meant to crash with a dump (cfg expect = abort: PASS when they do). They
 # are nodefault; run them apart, and require that at least one ran.
+# make install into a scratch DESTDIR, then the installed tree's first test, run from another
+# directory: the tree must work without the source or the build directory.
+check_installed_tree() { # $1: build dir, $2: arch
+	local dest test
+	dest=$(mktemp -d)
+	if (cd "$1" && make -s install PREFIX=/opt/suite DESTDIR="$dest") >"$out" 2>&1 &&
+		test=$("$dest/opt/suite/libexec/guest-tests/$2/run_tests.sh" -l | head -n 1) &&
+		(cd "$dest" && ACCEL=tcg "$dest/opt/suite/libexec/guest-tests/$2/run_tests.sh" "$test") \
+			>"$out" 2>&1; then :; fi
+	sed 's/^/  /' "$out"
+	add_summary "$out" "$2 installed tree"
+	rm -rf "$dest"
+}
+
 check_crash_group() { # $1: build dir, $2: arch
 	if (cd "$1" && ACCEL=tcg ./run_tests.sh -g crash -o logs-crash --junit logs-crash/junit.xml) \
 		>"$out" 2>&1; then :; fi
@@ -125,6 +139,11 @@ for arch in "${arches[@]}"; do
 	fi
 	echo "== $arch: group crash (each must abort with an exception dump)"
 	check_crash_group "$dir" "$arch"
+	if [ -z "${install_done:-}" ]; then
+		install_done=1 # the tree is the same for every arch: once, with the first
+		echo "== $arch: make install, then a test of the installed tree from another directory"
+		check_installed_tree "$dir" "$arch"
+	fi
 	if [ "$arch" = arm64 ]; then
 		echo "== arm64: group pmu with -cpu max,pmu=off (each must SKIP: no PMU)"
 		check_pmu_off "$src/$dir"
