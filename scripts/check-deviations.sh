@@ -54,7 +54,7 @@ done < <(grep -noE "\"$id_re: |known: $id_re|known deviation $id_re" "${code[@]}
 # Strings that look like an accelerator's deviation but name no id ("tcg: ...").
 while IFS= read -r hit; do
 	problem "${hit%%:\"*}: a known-deviation string without an id (want \"ID: ...\", ID from $table)"
-done < <(grep -noE '"(tcg|kvm|qemu)[a-z0-9_]*: ' "${code[@]}" /dev/null || true)
+done < <(grep -noE '"(tcg|kvm|kvm_[a-z]+|qemu): ' "${code[@]}" /dev/null || true)
 
 # skip_on_kvm = MODULE[,MODULE] ID: reason
 while IFS=: read -r file n line; do
