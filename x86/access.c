@@ -6,6 +6,9 @@
  * CR4.SMAP (each only where CPUID has it). A denied access must raise #PF with the error code
  * and CR2 the architecture gives; an allowed one must not, and must set the accessed flag
  * (and the dirty flag for a write). Reserved bits in either entry raise #PF with RSVD.
+ * "fep": the reads and writes go through KVM's forced-emulation prefix (UD2 "kvm", offered
+ * with kvm.force_emulation_prefix=1), so the hypervisor's emulator walks the page tables;
+ * without it (the prefix raises #UD) the entry SKIPs.
  */
 #include <libcflat.h>
 #include <x86/desc.h>
@@ -49,6 +52,29 @@ static void __user_text user_write(void *p)
 	*(volatile u32 *)p = 0xa5;
 }
 
+#define FEP ".byte 0x0f, 0x0b, 0x6b, 0x76, 0x6d\n\t" /* ud2; "kvm" */
+static bool fep;
+
+static void kernel_read_fep(void *p)
+{
+	asm volatile(FEP "mov (%0), %%eax" : : "r"(p) : "eax", "memory");
+}
+
+static void kernel_write_fep(void *p)
+{
+	asm volatile(FEP "movl $0x5a, (%0)" : : "r"(p) : "memory");
+}
+
+static void __user_text user_read_fep(void *p)
+{
+	asm volatile(FEP "mov (%0), %%eax" : : "r"(p) : "eax", "memory");
+}
+
+static void __user_text user_write_fep(void *p)
+{
+	asm volatile(FEP "movl $0xa5, (%0)" : : "r"(p) : "memory");
+}
+
 static void __user_text user_fetch(void *p)
 {
 	((void (*)(void))p)();
@@ -61,8 +87,14 @@ static int do_access(enum access a, bool user, struct fault *f)
 
 	switch (a) {
 	case READ:
+		if (fep)
+			return user ? run_in_user(user_read_fep, data, f) :
+				      run_catching(kernel_read_fep, data, f);
 		return user ? run_in_user(user_read, data, f) : run_catching(kernel_read, data, f);
 	case WRITE:
+		if (fep)
+			return user ? run_in_user(user_write_fep, data, f) :
+				      run_catching(kernel_write_fep, data, f);
 		return user ? run_in_user(user_write, data, f) : run_catching(kernel_write, data, f);
 	default:
 		return user ? run_in_user(user_fetch, code, f) :
@@ -223,11 +255,15 @@ static void check_all(const struct target *t, u64 reserved)
 			continue;
 		set_controls(&c);
 		for (a = READ; a < NR_ACCESSES; a++) {
+			if (fep && a == FETCH) /* the prefix emulates data accesses only */
+				continue;
 			check_matrix(t, a, false, &c);
 			check_matrix(t, a, true, &c);
 		}
 		set_controls(&(struct controls){ true, false, false });
 	}
+	if (fep)
+		return;
 	if (reserved)
 		check_reserved(t, reserved);
 	check_reserved(t, 1ULL << 51);
@@ -246,6 +282,7 @@ static u64 reserved_address_bit(void)
 int main(int argc, char **argv)
 {
 	bool large = argc > 1 && !strcmp(argv[1], "large");
+	struct fault f;
 	u8 *frame = alloc_pages(large ? 9 : 0); /* 2 MiB pages need a 2 MiB-aligned frame */
 	int level;
 	struct target t = { vm_walk((void *)TEST_VA, &level), NULL, (phys_addr_t)frame };
@@ -254,6 +291,13 @@ int main(int argc, char **argv)
 	if (!vm_require_paging())
 		return report_summary();
 	assert(frame && level == 2);
+	fep = argc > 1 && !strcmp(argv[1], "fep");
+	if (fep && run_catching(kernel_read_fep, frame, &f) != EXC_NONE) {
+		report_skip("access_fep: the forced-emulation prefix raised %s: the hypervisor does "
+			    "not offer it (KVM: kvm.force_emulation_prefix=1)",
+			    exception_name(f.vector));
+		return report_summary();
+	}
 	if (!cpu_has(X86_FEATURE_NX)) {
 		report_skip("access: needs %s (XD in the matrix)", feature_str(X86_FEATURE_NX));
 		return report_summary();
@@ -269,7 +313,7 @@ int main(int argc, char **argv)
 		t.pte = &t.pte[(TEST_VA >> PAGE_SHIFT) & 511];
 		*t.pde = ((phys_addr_t)t.pte & PT_ADDR_MASK) | PT_PRESENT;
 	}
-	report_prefix_push(large ? "2M" : "4K");
+	report_prefix_push(large ? "2M" : fep ? "4K forced emulation" : "4K");
 	check_all(&t, reserved);
 	report_prefix_pop();
 	*t.pde = 0;
