@@ -14,8 +14,8 @@
 #include <clock.h>
 #include <migrate.h>
 #include <subtest.h>
-#include <asm/psw.h>
-#include <asm/interrupt.h>
+#include <s390x/psw.h>
+#include <s390x/interrupt.h>
 #include <s390x/facility.h>
 #include <s390x/skey.h>
 #include <s390x/tod.h>
