@@ -22,8 +22,12 @@ common_cflags = -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 	-fno-strict-aliasing -fno-common -fno-tree-loop-distribute-patterns -MMD -MP
 
 libobjs = lib/printf.o lib/string.o lib/report.o lib/argv.o lib/abort.o \
-	lib/page_alloc.o lib/malloc.o lib/smp.o lib/div64.o lib/migrate.o lib/migrate-tests.o \
+	lib/page_alloc.o lib/malloc.o lib/smp.o lib/div64.o lib/migrate.o \
 	lib/subtest.o lib/clock.o lib/pci.o
+
+# Tests shared by every arch: common/NAME.c becomes each arch's NAME image (its object is
+# $(TEST_DIR)/NAME.o, linked by the arch's image rule like the arch's own tests).
+common_tests := $(patsubst $(SRCDIR)/common/%.c,%,$(wildcard $(SRCDIR)/common/*.c))
 
 # Per-arch: tests, arch_libobjs, arch_cflags, arch_ldflags, LIBARCH and the image rules.
 include $(SRCDIR)/$(TEST_DIR)/Makefile.inc
@@ -52,6 +56,12 @@ $(1)/%.o: $$(SRCDIR)/$(1)/%.S
 	$$(CC) $$(ASFLAGS) -c -o $$@ $$<
 endef
 $(foreach d,$(src_tops),$(eval $(call compile_rules,$(d))))
+
+# Their dependency files are NAME.common.d: a NAME.d left by a build from before the test
+# moved to common/ names a source that no longer exists and is not read.
+$(TEST_DIR)/%.o: $(SRCDIR)/common/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MF $(TEST_DIR)/$*.common.d -c -o $@ $<
 
 # Host helpers used by the runner (process supervision, QMP migration).
 # Sources in scripts/host/<name>.c, binaries in host/<name> of the build directory. Sources
@@ -102,4 +112,4 @@ clean:
 
 .PHONY: all clean install standalone
 
--include $(wildcard lib/*.d lib/*/*.d $(TEST_DIR)/*.d)
+-include $(filter-out $(common_tests:%=$(TEST_DIR)/%.d),$(wildcard lib/*.d lib/*/*.d $(TEST_DIR)/*.d))

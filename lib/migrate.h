@@ -35,9 +35,11 @@ int migrate_end_continuous(void);
 /* "precopy" or "postcopy" under the harness, NULL without it. */
 const char *migrate_mode(void);
 
-/* Shared test bodies: x86/migration.c, arm/migration.c and s390x/migration.c call this. */
-int migration_tests_main(int argc, char **argv);
-/* Optional arch hook: report checks of its own before the summary (weak default: none). */
+/*
+ * Arch hook of the migration tests (common/migration.c): report checks of its own before
+ * the summary. The test's weak default reports nothing; an arch defines it in a lib object
+ * every image links (s390x: lib/s390x/sclp.c).
+ */
 void migration_arch_report(void);
 
 #endif

@@ -6,7 +6,7 @@
 Plain QEMU plumbing only: QMP on a unix socket per QEMU, the destination started with
 "-incoming unix:<socket>", the guest's console on each QEMU's stdin/stdout, every socket
 in a private temporary directory removed at exit. It speaks the guest side of
-docs/HACKING.md "Migration" just enough for lib/migrate-tests.c: on "MIGRATE: begin N"
+docs/HACKING.md "Migration" just enough for common/migration.c: on "MIGRATE: begin N"
 it migrates K times (default 1) back to back, writing "+" after each; on "MIGRATE: end N"
 it answers "A<N>,<count>"; on "MIGRATE: request N" it migrates once and answers
 "A<N>,1". It prints the guest's console and exits with QEMU's status.

@@ -1,6 +1,6 @@
 /*
- * Migration tests shared by every architecture (each arch's migration.c calls
- * migration_tests_main). Subtests, by the first argument:
+ * Migration tests, one source built into every arch's migration image. Sub-tests, by the
+ * first argument (none: selftest):
  *   selftest [N]   N (default 10) migrations; after each: a patterned buffer, a counter,
  *                  the online CPU count, and a second CPU's ticking counter survived
  *                  (N = 0: no migration, migrate_skip(): the benchmark's baseline)
@@ -19,12 +19,14 @@
  * without host/migrate by scripts/migration-repro.py.
  */
 #include <libcflat.h>
+#include <clock.h>
 #include <migrate.h>
+#include <subtest.h>
 
 #define CHUNK_ORDER 8 /* 1 MiB of 4 KiB pages */
 #define CHUNK_SIZE (PAGE_SIZE << CHUNK_ORDER)
 #define MAX_CHUNKS 1024
-#define TICKER_WAIT_SPINS 200000000UL
+#define TICKER_WAIT_MS 10000
 #define MAX_PASSES 400
 
 /* What word @addr holds after pass @pass (pass 0: never written). */
@@ -57,8 +59,8 @@ static size_t bad_words(const unsigned long *p, size_t bytes, unsigned long pass
 	return bad;
 }
 
-/* An arch's checks of state the migrations may have lost (s390x/migration.c); default none. */
-void __attribute__((weak)) migration_arch_report(void)
+/* An arch's checks of state the migrations may have lost (lib/s390x/sclp.c); default none. */
+void __weak migration_arch_report(void)
 {
 }
 
@@ -76,17 +78,12 @@ static void ticker(void *unused)
 /* After a migration: the ticking CPU runs on this side too. */
 static bool ticker_advances(void)
 {
-	unsigned long start = ticks, spins;
+	unsigned long start = ticks;
 
-	for (spins = 0; spins < TICKER_WAIT_SPINS; spins++) {
-		if (ticks != start)
-			return true;
-		cpu_relax();
-	}
-	return false;
+	return wait_until(ticks != start, TICKER_WAIT_MS);
 }
 
-static int selftest(int migrations)
+static void check_selftest(int migrations)
 {
 	size_t bytes = CHUNK_SIZE, first = 0;
 	unsigned long *buffer = alloc_pages(CHUNK_ORDER);
@@ -131,7 +128,6 @@ static int selftest(int migrations)
 	else
 		report_skip("cpu 1 counting across migrations: needs smp 2");
 	migration_arch_report();
-	return report_summary();
 }
 
 /* The known QEMU (< 9.0) TCG precopy deviation: see the comment at the top. */
@@ -234,7 +230,7 @@ static void verify_all_pages(void)
 	}
 }
 
-static int memory_test(int mib, int target)
+static void check_memory(int mib, int target)
 {
 	int cpu, migrations;
 
@@ -259,7 +255,6 @@ static int memory_test(int mib, int target)
 	report_kfail(tcg_precopy(), TCG_PRECOPY_BUG, mem.bad_pages == 0, "bad pages: %d",
 		     mem.bad_pages);
 	migration_arch_report();
-	return report_summary();
 }
 
 static int arg_number(int argc, char **argv, int i, int dflt)
@@ -267,20 +262,36 @@ static int arg_number(int argc, char **argv, int i, int dflt)
 	return argc > i ? (int)strtol(argv[i], NULL, 0) : dflt;
 }
 
-int migration_tests_main(int argc, char **argv)
+static void test_selftest(int argc, char **argv)
 {
-	const char *which = argc > 1 ? argv[1] : "selftest";
+	report_prefix_push("selftest");
+	check_selftest(arg_number(argc, argv, 1, 10));
+	report_prefix_pop();
+}
 
-	report_prefix_push(which);
-	if (!strcmp(which, "selftest"))
-		return selftest(arg_number(argc, argv, 2, 10));
-	if (!strcmp(which, "skip")) {
-		migrate_skip();
-		report_pass("migrate_skip() told the host");
-		return report_summary();
-	}
-	if (!strcmp(which, "memory"))
-		return memory_test(arg_number(argc, argv, 2, 64), arg_number(argc, argv, 3, 3));
-	report_fail("unknown subtest '%s' (selftest, skip, memory)", which);
-	return report_summary();
+static void test_skip(int argc, char **argv)
+{
+	report_prefix_push("skip");
+	migrate_skip();
+	report_pass("migrate_skip() told the host");
+	report_prefix_pop();
+}
+
+static void test_memory(int argc, char **argv)
+{
+	report_prefix_push("memory");
+	check_memory(arg_number(argc, argv, 1, 64), arg_number(argc, argv, 2, 3));
+	report_prefix_pop();
+}
+
+static const struct subtest tests[] = {
+	{ "selftest", test_selftest },
+	{ "skip", test_skip },
+	{ "memory", test_memory },
+	{ NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return run_subtests(tests, "selftest", argc, argv);
 }
