@@ -181,8 +181,12 @@ host_cpus
 jobs=${opt_jobs:-$HOST_CPUS}
 max_smp=${MAX_SMP:-$HOST_CPUS}
 [[ $max_smp =~ ^[1-9][0-9]*$ ]] || die "MAX_SMP must be a positive number, not '$max_smp'"
-qemu_version "${cfg_cache:+$logdir/.qemu-version}"
-[ -z "$opt_expect" ] || expect_load "$opt_expect"
+qemu_cache=''
+[ ! -d "$logdir" ] || qemu_cache=$logdir/.qemu-version
+if [ -n "$opt_expect" ]; then
+	qemu_version "$qemu_cache"
+	expect_load "$opt_expect"
+fi
 # longest first when durations are known (--durations)
 [ ${#DUR_MS[@]} = 0 ] || longest_first
 # The arch's run script, sourced for its definitions: tests run through the same
@@ -415,7 +419,7 @@ seconds_since "$run_started_us"
 run_seconds=$REPLY
 project_version
 RES_ITEMS=(env version "$REPLY" env arch "$ARCH" env accel "$ACCEL"
-	env kvm_module "$KVM_MODULE" env qemu "$QEMU" env qemu_version "$QEMU_VERSION"
+	env kvm_module "$KVM_MODULE" qemu "$qemu_cache" "$QEMU"
 	env host_cpus "$HOST_CPUS" run started "$run_started" sec duration_s "$run_seconds"
 	run command "${0##*/}${run_argv:+ }$run_argv" run interrupted "$interrupted"
 	int summary.passed "$passed" int summary.failed "$failed" int summary.skipped "$skipped"

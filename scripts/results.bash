@@ -43,24 +43,13 @@ project_version() {
 }
 
 # qemu_version CACHE: QEMU_VERSION = the first line of "$QEMU --version", QEMU_VERSION_NUM =
-# its version number ("7.2.11"; empty when none). Forks QEMU once; then from CACHE (a file
-# holding QEMU's path and that line, used while it is newer than the binary).
+# its version number ("7.2.11"; empty when none). host/results asks QEMU once, then answers
+# from CACHE while the binary is the same file (it can stat(), bash cannot). Forks: only for
+# --expect, whose conditions need it; results.json gets it from host/results itself.
 qemu_version() {
-	local cache=$1 path='' line='' tmp
 	QEMU_VERSION=''
-	if [ -n "$cache" ] && [ -f "$cache" ] && [ "$cache" -nt "$QEMU" ]; then
-		{ IFS= read -r path && IFS= read -r line; } <"$cache" || true
-		[ "$path" != "$QEMU" ] || QEMU_VERSION=$line
-	fi
-	if [ -z "$QEMU_VERSION" ]; then
-		QEMU_VERSION=$("$QEMU" --version 2>/dev/null </dev/null) || true
-		QEMU_VERSION=${QEMU_VERSION%%$'\n'*}
-		if [ -n "$cache" ] && [ -n "$QEMU_VERSION" ]; then
-			tmp=$cache.tmp.$$
-			if printf '%s\n%s\n' "$QEMU" "$QEMU_VERSION" 2>/dev/null >"$tmp"; then
-				mv -f "$tmp" "$cache" 2>/dev/null || rm -f "$tmp"
-			fi
-		fi
+	if results_tool; then
+		QEMU_VERSION=$("$BUILD_DIR/host/results" qemu-version "$QEMU" ${1:+"$1"}) || true
 	fi
 	QEMU_VERSION_NUM=''
 	if [[ $QEMU_VERSION =~ version\ ([0-9]+(\.[0-9]+)*) ]]; then

@@ -629,6 +629,20 @@ if want json; then
 		and (.host_kernel | length > 0) and has("kvm_module") and has("kvm_parameters") and has("cpu_model")
 		and (.version | length > 0)'
 	expect "json: summary" jqt '.summary == {"passed": 1, "failed": 2, "skipped": 2}'
+	# the QEMU version cache: used while the binary is the same file, never after a replace
+	# that keeps an old mtime (as a package upgrade does)
+	cp "$fake" "$scratch/qemu-v"
+	qv() { jq -r .environment.qemu_version "$scratch/qv/results.json"; }
+	run QEMU="$scratch/qemu-v" FAKE_QEMU_VERSION=7.0.0 -- -o "$scratch/qv" jpass
+	v1=$(qv)
+	run QEMU="$scratch/qemu-v" FAKE_QEMU_VERSION=1.0.0 -- -o "$scratch/qv" jpass
+	v2=$(qv)
+	cp "$fake" "$scratch/qemu-v.new" && touch -d 2001-01-01 "$scratch/qemu-v.new" && mv "$scratch/qemu-v.new" "$scratch/qemu-v"
+	run QEMU="$scratch/qemu-v" FAKE_QEMU_VERSION=9.0.0 -- -o "$scratch/qv" jpass
+	v3=$(qv)
+	out="$v1 / $v2 / $v3"
+	expect "json: QEMU version cached while the binary stays, asked again once replaced" eval \
+		'[ "$v1" = "QEMU emulator version 7.0.0 (fake)" ] && [ "$v2" = "$v1" ] && [ "$v3" = "QEMU emulator version 9.0.0 (fake)" ]'
 	ver=$(jq -r .environment.version "$j")
 	run -- --version
 	expect "--version prints the version in results.json" eval '[ $rc = 0 ] && [ "$out" = "$ver" ]'

@@ -4,6 +4,7 @@
  *   results write [-s STATUS] JSON-FILE [JUNIT-FILE] -- RECORDS...   write one run's records,
  *                                          then exit with STATUS (default 0; 2 on errors)
  *   results durations JSON-FILE            print "NAME MS" per test that ran in that run
+ *   results qemu-version QEMU [CACHE]      print the first line of "QEMU --version"
  *   results compare [-s PCT] [-m MS] OLD.json NEW.json
  *
  * write: the records are triples of arguments KIND KEY VALUE (arguments, not a pipe: the
@@ -12,10 +13,15 @@
  *   test name NAME   starts a test record             str  KEY VALUE  a string of the test
  *   int  KEY VALUE   an integer of the test ("counts.tests": KEY inside object "counts")
  *   sec  KEY VALUE   a number of seconds ("1.250") of the test, or top-level before any test
+ *   qemu CACHE QEMU  environment "qemu" and "qemu_version" (see qemu-version)
  * The host facts the runner cannot get without forks are added here: host kernel, host
  * name, CPU model, and the parameters of the KVM module named by env kvm_module (and kvm's).
  * Files are written under a temporary name and renamed. The JUnit file holds one testsuite
  * (named after env arch and accel), one testcase per test with its log as system-out.
+ *
+ * qemu-version: asks QEMU once, then answers from CACHE (a file: QEMU's path, its inode, size,
+ * mtime and ctime, and the line) while the binary is that same file; a package upgrade that
+ * keeps an old mtime still changes the inode and the ctime.
  *
  * compare: new failures (FAIL/XPASS now, anything else before), fixed tests, new skips,
  * tests that disappeared, and passing tests slower by more than PCT percent (default 50)
@@ -25,10 +31,13 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -137,6 +146,91 @@ static char *first_line(const char *path)
 	return s;
 }
 
+/* ---- the QEMU version */
+
+/* The first line QEMU prints for --version ("" when it cannot run). */
+static char *ask_qemu_version(const char *qemu)
+{
+	int pipefd[2], status;
+	char buf[512] = "";
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return strdup("");
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 2);
+		dup2(pipefd[1], 1);
+		close(pipefd[0]);
+		execl(qemu, qemu, "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (pid > 0 && len < (ssize_t)sizeof(buf) - 1 &&
+	       (n = read(pipefd[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	close(pipefd[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	buf[len] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return strdup(buf);
+}
+
+static char *qemu_version(const char *qemu, const char *cache)
+{
+	struct stat st;
+	char key[1024], *text, *version, tmp[4096];
+	size_t klen;
+	FILE *f;
+
+	if (stat(qemu, &st))
+		return strdup("");
+	snprintf(key, sizeof(key), "%s\n%llu %lld %lld.%09ld %lld.%09ld\n", qemu,
+		 (unsigned long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		 st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	klen = strlen(key);
+	if (cache && (text = slurp(cache, 8192, NULL, NULL))) {
+		if (!strncmp(text, key, klen) && text[klen]) {
+			version = strdup(text + klen);
+			version[strcspn(version, "\n")] = 0;
+			free(text);
+			return version;
+		}
+		free(text);
+	}
+	version = ask_qemu_version(qemu);
+	if (cache && *version) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", cache, (int)getpid());
+		f = fopen(tmp, "w");
+		if (f && fprintf(f, "%s%s\n", key, version) > 0 && !fclose(f)) {
+			if (rename(tmp, cache))
+				unlink(tmp);
+		} else {
+			if (f)
+				fclose(f);
+			unlink(tmp);
+		}
+	}
+	return version;
+}
+
+static int cmd_qemu_version(int argc, char **argv)
+{
+	char *v;
+
+	if (argc < 1 || argc > 2)
+		die("usage: results qemu-version QEMU [CACHE]", NULL);
+	v = qemu_version(argv[0], argc == 2 ? argv[1] : NULL);
+	puts(v);
+	free(v);
+	return 0;
+}
+
 /* ---- write */
 
 /* Set KEY of obj; "a.b" sets b inside object a (created when missing). */
@@ -173,7 +267,13 @@ static json_t *read_records(int argc, char **argv)
 		const char *kind = argv[i], *key = argv[i + 1], *value = argv[i + 2];
 		json_t *target = test ? test : run;
 
-		if (!strcmp(kind, "env")) {
+		if (!strcmp(kind, "qemu")) {
+			char *v = qemu_version(value, *key ? key : NULL);
+
+			json_object_set_new(env, "qemu", jstr(value));
+			json_object_set_new(env, "qemu_version", jstr(v));
+			free(v);
+		} else if (!strcmp(kind, "env")) {
 			json_object_set_new(env, key, jstr(value));
 		} else if (!strcmp(kind, "run")) {
 			json_object_set_new(run, key, jstr(value));
@@ -570,6 +670,8 @@ int main(int argc, char **argv)
 		return cmd_write(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "durations"))
 		return cmd_durations(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "qemu-version"))
+		return cmd_qemu_version(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "compare"))
 		return cmd_compare(argc - 2, argv + 2);
 	die("usage: results write|durations|compare ...", NULL);
