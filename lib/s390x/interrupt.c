@@ -26,6 +26,7 @@ struct irq_state {
 	struct io_int_info io_last;
 	bool timeout_armed;
 	bool timeout_hit;
+	unsigned int service_signals;
 };
 
 static struct irq_state irq_states[MAX_CPUS];
@@ -273,6 +274,7 @@ static bool lib_ext_int(u16 code, u32 param)
 
 	switch (code) {
 	case EXT_CODE_SERVICE_SIGNAL:
+		s->service_signals++;
 		sclp_handle_service_signal(param);
 		return true;
 	case EXT_CODE_EMERGENCY_SIGNAL:
@@ -338,6 +340,11 @@ void do_restart_int(struct int_regs *regs)
 	this_cpu()->depth++;
 	handle_restart_int(regs);
 	this_cpu()->depth--;
+}
+
+unsigned int service_signal_count(int cpu)
+{
+	return READ_ONCE(irq_states[cpu].service_signals);
 }
 
 void io_int_want(bool want)

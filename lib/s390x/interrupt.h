@@ -129,6 +129,9 @@ void io_int_want(bool want);
 unsigned int io_int_count(void);
 struct io_int_info io_int_last(void);
 
+/* Service signals (floating SCLP interruptions) @cpu took since it (re)started. */
+unsigned int service_signal_count(int cpu);
+
 /* Wait (enabled wait state) for one interruption of the classes in @irq_mask. */
 void wait_for_interrupt(u64 irq_mask);
 
