@@ -21,22 +21,6 @@
 #define DR7_RW_RW 3UL
 #define DR7_LEN4 3UL
 
-#define DEFINE_DR(n) \
-	static inline unsigned long read_dr##n(void) \
-	{ \
-		unsigned long v; \
-		asm volatile("mov %%dr" #n ", %0" : "=r"(v)); \
-		return v; \
-	} \
-	static inline void write_dr##n(unsigned long v) \
-	{ \
-		asm volatile("mov %0, %%dr" #n : : "r"(v) : "memory"); \
-	}
-DEFINE_DR(0)
-DEFINE_DR(1)
-DEFINE_DR(6)
-DEFINE_DR(7)
-
 #define GD_DEVIATION "tcg-dr7-gd: QEMU 7.2 ignores DR7.GD"
 
 static bool tcg;

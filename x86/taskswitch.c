@@ -11,19 +11,6 @@
 #include <x86/fault.h>
 #include <x86/processor.h>
 
-struct tss32 {
-	u16 link, r0;
-	u32 esp0;
-	u16 ss0, r1;
-	u32 esp1;
-	u16 ss1, r2;
-	u32 esp2;
-	u16 ss2, r3;
-	u32 cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
-	u16 es, r4, cs, r5, ss, r6, ds, r7, fs, r8, gs, r9, ldt, r10;
-	u16 trap, iomap_base;
-} __packed;
-
 #define TYPE_TSS_AVAILABLE 0x9
 #define TYPE_TSS_BUSY 0xb
 #define TYPE_TASK_GATE 0x5

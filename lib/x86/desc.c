@@ -38,7 +38,7 @@ struct descriptor_ptr gdt_descr = {
 };
 
 #ifdef __x86_64__
-struct tss {
+typedef struct {
 	u32 reserved0;
 	u64 rsp[3];
 	u64 reserved1;
@@ -46,7 +46,7 @@ struct tss {
 	u64 reserved2;
 	u16 reserved3;
 	u16 iomap_base;
-} __packed;
+} __packed cpu_tss_t;
 
 struct idt_gate {
 	u16 offset0;
@@ -58,18 +58,7 @@ struct idt_gate {
 	u32 reserved;
 };
 #else
-struct tss {
-	u16 link, r0;
-	u32 esp0;
-	u16 ss0, r1;
-	u32 esp1;
-	u16 ss1, r2;
-	u32 esp2;
-	u16 ss2, r3;
-	u32 cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
-	u16 es, r4, cs, r5, ss, r6, ds, r7, fs, r8, gs, r9, ldt, r10;
-	u16 trap, iomap_base;
-} __packed;
+typedef struct tss32 cpu_tss_t;
 
 struct idt_gate {
 	u16 offset0;
@@ -91,7 +80,7 @@ struct descriptor_ptr idt_descr = {
 
 struct x86_cpu x86_cpus[MAX_CPUS];
 unsigned long x86_ram_top = 0x100000000ULL - 1; /* set from fw_cfg at boot */
-static struct tss tss[MAX_CPUS] __aligned(128);
+static cpu_tss_t tss[MAX_CPUS] __aligned(128);
 static u8 ist_stacks[MAX_CPUS][IST_STACK_SIZE] __aligned(16);
 #ifdef __x86_64__
 #define RING0_STACK_SIZE 8192
@@ -156,7 +145,7 @@ static void init_idt(void)
 static void set_tss_descriptor(int cpu)
 {
 	unsigned long base = (unsigned long)&tss[cpu];
-	u64 limit = sizeof(struct tss) - 1;
+	u64 limit = sizeof(cpu_tss_t) - 1;
 	u64 *d = &gdt[TSS_SEL(cpu) / 8];
 
 	d[0] = (limit & 0xffff) | ((u64)(base & 0xffffff) << 16) | (0x89ULL << 40) |
@@ -168,7 +157,7 @@ static void set_tss_descriptor(int cpu)
 
 static void init_tss(int cpu)
 {
-	struct tss *t = &tss[cpu];
+	cpu_tss_t *t = &tss[cpu];
 
 	memset(t, 0, sizeof(*t));
 	t->iomap_base = sizeof(*t); /* no I/O permission bitmap */

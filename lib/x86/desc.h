@@ -188,6 +188,20 @@ static inline int write_ulong_safe(volatile void *p, unsigned long val)
 	return exc_vector();
 }
 
+/* The 32-bit TSS (SDM vol. 3 figure 7-2): i386's per-CPU TSS and hardware task switches. */
+struct tss32 {
+	u16 link, r0;
+	u32 esp0;
+	u16 ss0, r1;
+	u32 esp1;
+	u16 ss1, r2;
+	u32 esp2;
+	u16 ss2, r3;
+	u32 cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	u16 es, r4, cs, r5, ss, r6, ds, r7, fs, r8, gs, r9, ldt, r10;
+	u16 trap, iomap_base;
+} __packed;
+
 /* Descriptor tables, for the AP trampoline (docs/x86.md, "Descriptor tables"). */
 struct descriptor_ptr {
 	u16 limit;

@@ -142,22 +142,29 @@ static inline u64 rdtsc(void)
 	return lo | ((u64)hi << 32);
 }
 
-#define DEFINE_CR(n) \
-	static inline unsigned long read_cr##n(void) \
+/* read_cr0() ... write_dr7(): moves to and from control and debug registers. */
+#define DEFINE_MOV_REG(kind, n) \
+	static inline unsigned long read_##kind##n(void) \
 	{ \
 		unsigned long v; \
-		asm volatile("mov %%cr" #n ", %0" : "=r"(v)); \
+		asm volatile("mov %%" #kind #n ", %0" : "=r"(v)); \
 		return v; \
 	} \
-	static inline void write_cr##n(unsigned long v) \
+	static inline void write_##kind##n(unsigned long v) \
 	{ \
-		asm volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
+		asm volatile("mov %0, %%" #kind #n : : "r"(v) : "memory"); \
 	}
-DEFINE_CR(0)
-DEFINE_CR(2)
-DEFINE_CR(3)
-DEFINE_CR(4)
-#undef DEFINE_CR
+DEFINE_MOV_REG(cr, 0)
+DEFINE_MOV_REG(cr, 2)
+DEFINE_MOV_REG(cr, 3)
+DEFINE_MOV_REG(cr, 4)
+DEFINE_MOV_REG(dr, 0)
+DEFINE_MOV_REG(dr, 1)
+DEFINE_MOV_REG(dr, 2)
+DEFINE_MOV_REG(dr, 3)
+DEFINE_MOV_REG(dr, 6)
+DEFINE_MOV_REG(dr, 7)
+#undef DEFINE_MOV_REG
 
 static inline unsigned long read_flags(void)
 {
