@@ -41,11 +41,7 @@ static void test_exceptions(u8 *pages)
 	expect_pgm_int();
 	diag10(0, PAGE_SIZE);
 	check_pgm_int(PGM_INT_CODE_SPECIFICATION, 4, "the prefix pages");
-	expect_pgm_int();
-	enter_pstate();
-	diag10((u64)pages, (u64)pages);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "problem state");
+	check_privileged(4, "problem state", diag10((u64)pages, (u64)pages));
 }
 
 int main(void)

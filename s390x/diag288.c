@@ -47,11 +47,7 @@ static void test_exceptions(void)
 	expect_pgm_int();
 	diag288(WDT_CHANGE, WDT_MIN_SECONDS);
 	check_pgm_int(PGM_INT_CODE_SPECIFICATION, 4, "change while not armed");
-	expect_pgm_int();
-	enter_pstate();
-	diag288(WDT_ARM, WDT_MIN_SECONDS);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "problem state");
+	check_privileged(4, "problem state", diag288(WDT_ARM, WDT_MIN_SECONDS));
 }
 
 static void test_cancel(void)

@@ -54,11 +54,7 @@ static void test_exceptions(u8 *iplb)
 	expect_pgm_int();
 	asm volatile("diag 3,%0,0x308" : : "d"((u64)DIAG308_STORE) : "memory", "cc");
 	check_pgm_int(PGM_INT_CODE_SPECIFICATION, 4, "odd R1");
-	expect_pgm_int();
-	enter_pstate();
-	diag308(DIAG308_STORE, iplb);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "problem state");
+	check_privileged(4, "problem state", diag308(DIAG308_STORE, iplb));
 }
 
 int main(void)

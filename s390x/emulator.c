@@ -27,11 +27,8 @@ static void test_control_registers(void)
 	expect_pgm_int();
 	asm volatile("lctlg 8,8,0(%0)" : : "a"((u64)&val + 4) : "memory");
 	check_pgm_int(PGM_INT_CODE_SPECIFICATION, 6, "LCTLG of an unaligned operand");
-	expect_pgm_int();
-	enter_pstate();
-	asm volatile("stctg 8,8,%0" : "=Q"(read));
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 6, "STCTG in the problem state");
+	check_privileged(6, "STCTG in the problem state",
+			 asm volatile("stctg 8,8,%0" : "=Q"(read)));
 }
 
 static void test_system_mask(void)
@@ -46,11 +43,8 @@ static void test_system_mask(void)
 	report(!(old_on & 0x01) && (after_on & PSW_MASK_EXT), "STOSM sets the external mask");
 	report((old_off & 0x01) && !(after_off & PSW_MASK_EXT),
 	       "STNSM stores the old mask and clears it");
-	expect_pgm_int();
-	enter_pstate();
-	asm volatile("stnsm %0,0xff" : "=Q"(old_off) : : "memory");
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "STNSM in the problem state");
+	check_privileged(4, "STNSM in the problem state",
+			 asm volatile("stnsm %0,0xff" : "=Q"(old_off) : : "memory"));
 }
 
 /* SPM: bits 2-3 of R1's low word are the cc, bits 4-7 the program mask; IPM reads both. */
@@ -95,21 +89,10 @@ static void test_privileged(void)
 {
 	struct psw psw = { psw_mask(), 0 };
 
-	expect_pgm_int();
-	enter_pstate();
-	asm volatile("lpswe %0" : : "Q"(psw));
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "LPSWE in the problem state");
-	expect_pgm_int();
-	enter_pstate();
-	asm volatile("ptlb" : : : "memory");
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "PTLB in the problem state");
-	expect_pgm_int();
-	enter_pstate();
-	asm volatile("diag 0,0,0x44" : : : "memory");
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "DIAGNOSE in the problem state");
+	check_privileged(4, "LPSWE in the problem state", asm volatile("lpswe %0" : : "Q"(psw)));
+	check_privileged(4, "PTLB in the problem state", asm volatile("ptlb" : : : "memory"));
+	check_privileged(4, "DIAGNOSE in the problem state",
+			 asm volatile("diag 0,0,0x44" : : : "memory"));
 }
 
 int main(void)

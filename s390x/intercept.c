@@ -60,11 +60,7 @@ static void test_stpx(void)
 	expect_pgm_int();
 	stpx_to(ODD_ADDR(scratch));
 	check_pgm_int(PGM_INT_CODE_SPECIFICATION, 4, "misaligned operand");
-	expect_pgm_int();
-	enter_pstate();
-	stpx_to(scratch);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "problem state");
+	check_privileged(4, "problem state", stpx_to(scratch));
 }
 
 static void check_new_prefix(u8 *area)
@@ -98,11 +94,7 @@ static void test_spx(void)
 	check_pgm_int(PGM_INT_CODE_ADDRESSING, 4, "address beyond memory");
 	report(stpx() == 0, "prefix unchanged");
 	report_prefix_pop();
-	expect_pgm_int();
-	enter_pstate();
-	spx_from(scratch);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "problem state");
+	check_privileged(4, "problem state", spx_from(scratch));
 	free_pages(area, 1);
 }
 
@@ -116,11 +108,7 @@ static void test_stap(void)
 	expect_pgm_int();
 	stap_to(ODD_ADDR(scratch));
 	check_pgm_int(PGM_INT_CODE_SPECIFICATION, 4, "misaligned operand");
-	expect_pgm_int();
-	enter_pstate();
-	stap_to(scratch);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "problem state");
+	check_privileged(4, "problem state", stap_to(scratch));
 }
 
 static void test_stidp(void)
@@ -137,11 +125,7 @@ static void test_stidp(void)
 	expect_pgm_int();
 	stidp_to(scratch + 4);
 	check_pgm_int(PGM_INT_CODE_SPECIFICATION, 4, "misaligned operand");
-	expect_pgm_int();
-	enter_pstate();
-	stidp_to(scratch);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "problem state");
+	check_privileged(4, "problem state", stidp_to(scratch));
 }
 
 static bool all_zero(const u8 *p, size_t n)
@@ -164,11 +148,7 @@ static void test_testblock(void)
 	expect_pgm_int();
 	tb(1UL << 40);
 	check_pgm_int(PGM_INT_CODE_ADDRESSING, 4, "address beyond memory");
-	expect_pgm_int();
-	enter_pstate();
-	tb((u64)page);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "problem state");
+	check_privileged(4, "problem state", tb((u64)page));
 	free_page(page);
 }
 

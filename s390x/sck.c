@@ -68,11 +68,7 @@ static void test_set(void)
 	expect_pgm_int();
 	asm volatile("sck 1(%0)" : : "a"(&now) : "cc");
 	check_pgm_int(PGM_INT_CODE_SPECIFICATION, 4, "SCK of an unaligned operand");
-	expect_pgm_int();
-	enter_pstate();
-	sck(start);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "SCK in the problem state");
+	check_privileged(4, "SCK in the problem state", sck(start));
 	sck(start + (stckf() - target));
 }
 

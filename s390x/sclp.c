@@ -54,11 +54,7 @@ static void test_servc(void)
 	expect_pgm_int();
 	servc(SCLP_CMD_READ_SCP_INFO, (void *)(1UL << 40));
 	check_pgm_int(PGM_INT_CODE_ADDRESSING, 4, "SCCB beyond memory");
-	expect_pgm_int();
-	enter_pstate();
-	servc(SCLP_CMD_READ_SCP_INFO, sccb);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "problem state");
+	check_privileged(4, "problem state", servc(SCLP_CMD_READ_SCP_INFO, sccb));
 }
 
 int main(int argc, char **argv)

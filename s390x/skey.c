@@ -87,16 +87,8 @@ static void test_exceptions(void)
 	expect_pgm_int();
 	iske((void *)(1UL << 40));
 	check_pgm_int(PGM_INT_CODE_ADDRESSING, 4, "ISKE beyond memory");
-	expect_pgm_int();
-	enter_pstate();
-	sske(page, 0);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "SSKE in the problem state");
-	expect_pgm_int();
-	enter_pstate();
-	iske(page);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "ISKE in the problem state");
+	check_privileged(4, "SSKE in the problem state", sske(page, 0));
+	check_privileged(4, "ISKE in the problem state", iske(page));
 }
 
 /* IVSK is there when it does not raise an operation exception. */

@@ -78,11 +78,7 @@ static void check_exceptions(void)
 	expect_pgm_int();
 	stsi(sysib, 1, 1, 1 | 0x10000, NULL);
 	check_pgm_int(PGM_INT_CODE_SPECIFICATION, 4, "reserved bits of r1 set");
-	expect_pgm_int();
-	enter_pstate();
-	stsi(sysib, 1, 1, 1, NULL);
-	leave_pstate();
-	check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, 4, "problem state");
+	check_privileged(4, "problem state", stsi(sysib, 1, 1, 1, NULL));
 }
 
 int main(void)

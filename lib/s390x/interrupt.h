@@ -124,6 +124,16 @@ static inline void leave_pstate(void)
 	asm volatile("svc %[code]" : : [code] "i"(SVC_LEAVE_PSTATE) : "memory");
 }
 
+/* Run the statement in the problem state; report its privileged-operation exception. */
+#define check_privileged(ilc, what, ...)					\
+	do {									\
+		expect_pgm_int();						\
+		enter_pstate();							\
+		__VA_ARGS__;							\
+		leave_pstate();							\
+		check_pgm_int(PGM_INT_CODE_PRIVILEGED_OPERATION, ilc, what);	\
+	} while (0)
+
 /* I/O interruptions a test waits for: the default handler records them while wanted. */
 void io_int_want(bool want);
 unsigned int io_int_count(void);
