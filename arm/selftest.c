@@ -3,6 +3,7 @@
  * EL1 and EL0, SMP bring-up, and (nodefault) the dump of an unexpected abort.
  */
 #include <libcflat.h>
+#include <subtest.h>
 #include <arm64/mmu.h>
 #include <arm64/processor.h>
 #include <arm64/sysreg.h>
@@ -79,7 +80,7 @@ static void check_setup(int argc, char **argv)
 	int i;
 
 	report_prefix_push("setup");
-	for (i = 1; i < argc; i++) {
+	for (i = 1; i < argc; i++) { /* argv[0] is "setup" */
 		have_smp |= parse_number_arg(argv[i], "smp", &smp);
 		have_mem |= parse_number_arg(argv[i], "mem", &mem);
 	}
@@ -350,22 +351,42 @@ static void check_unmapped_dump(void)
 	report_prefix_pop();
 }
 
-int main(int argc, char **argv, char **envp)
+static void test_setup(int argc, char **argv)
 {
-	const char *what = argc > 1 ? argv[1] : "";
+	check_setup(argc, argv);
+}
 
+static void test_vectors_kernel(int argc, char **argv)
+{
+	check_vectors_kernel();
+}
+
+static void test_vectors_user(int argc, char **argv)
+{
+	check_vectors_user();
+}
+
+static void test_smp(int argc, char **argv)
+{
+	check_smp();
+}
+
+static void test_unmapped(int argc, char **argv)
+{
+	check_unmapped_dump();
+}
+
+static const struct subtest tests[] = {
+	{ "setup", test_setup },
+	{ "vectors-kernel", test_vectors_kernel },
+	{ "vectors-user", test_vectors_user },
+	{ "smp", test_smp },
+	{ "unmapped", test_unmapped },
+	{ NULL },
+};
+
+int main(int argc, char **argv)
+{
 	report_prefix_push("selftest");
-	if (!strcmp(what, "setup"))
-		check_setup(argc, argv);
-	else if (!strcmp(what, "vectors-kernel"))
-		check_vectors_kernel();
-	else if (!strcmp(what, "vectors-user"))
-		check_vectors_user();
-	else if (!strcmp(what, "smp"))
-		check_smp();
-	else if (!strcmp(what, "unmapped"))
-		check_unmapped_dump();
-	else
-		report_fail("unknown sub-test '%s' (setup, vectors-kernel, vectors-user, smp, unmapped)", what);
-	return report_summary();
+	return run_subtests(tests, NULL, argc, argv);
 }

@@ -1,9 +1,11 @@
 /*
  * The s390x runtime checks itself: command line, memory, program interruptions,
  * SVC round trips with register state, nesting, the clock-comparator timeout.
- * Run with -append "test 123"; a third word "input" or "crash" adds the checks below.
+ * Sub-tests like every arch's selftest: "setup test 123" runs them all; "input test 123"
+ * and "crash test 123" add a console read and an unexpected program interruption.
  */
 #include <libcflat.h>
+#include <subtest.h>
 #include <s390x/psw.h>
 #include <s390x/arch.h>
 #include <s390x/interrupt.h>
@@ -21,14 +23,13 @@ static bool env_word_in_argv(int argc, char **argv)
 
 static void check_args(int argc, char **argv)
 {
+	/* unittests.cfg: test_args = setup test 123 (or input/crash for setup) */
 	report_prefix_push("args");
-	bool mode = argc == 4 && (!strcmp(argv[3], "input") || !strcmp(argv[3], "crash"));
-
-	report(argc == 3 || mode, "argc is 3, or 4 with a mode word (got %d)", argc);
+	report(argc == 3, "argc is 3 after the sub-test's name (got %d)", argc);
 	report(argc > 1 && !strcmp(argv[1], "test"), "argv[1] is \"test\"");
 	report(argc > 2 && !strcmp(argv[2], "123"), "argv[2] is \"123\"");
-	report(argv[0] && argv[0][0], "argv[0] is set");
-	report(!env_word_in_argv(argc, argv), "environment words are not in argv");
+	report(__argv[0] && __argv[0][0], "argv[0] is set (the image name)");
+	report(!env_word_in_argv(__argc, __argv), "environment words are not in argv");
 	report_prefix_pop();
 }
 
@@ -146,22 +147,41 @@ static void check_backtrace(void)
 	report(n >= 2 && pcs[0] >= 0x10000, "backtrace through the back chain (%d frames)", n);
 }
 
-int main(int argc, char **argv, char **envp)
+/* The runtime's whole self-check: arguments, memory, interruptions, clock, backtrace. */
+static void test_setup(int argc, char **argv)
 {
-	report_prefix_push("selftest");
 	check_args(argc, argv);
 	check_memory();
 	check_pgm();
 	check_svc();
 	check_timeout();
 	check_backtrace();
-	/* By hand: echo x | s390x/run s390x/selftest.elf -append "test 123 input" */
-	if (argc > 3 && !strcmp(argv[3], "input"))
-		report(sclp_wait_char(5000000) == 'x', "console input: read 'x' through SCLP");
-	if (argc > 3 && !strcmp(argv[3], "crash")) {
-		report_info("provoking an unexpected operation exception");
-		asm volatile(".insn e,0x0000");
-	}
-	report_prefix_pop();
-	return report_summary();
+}
+
+/* By hand: echo x | ./s390x-run s390x/selftest.elf -append "input test 123" */
+static void test_input(int argc, char **argv)
+{
+	test_setup(argc, argv);
+	report(sclp_wait_char(5000000) == 'x', "console input: read 'x' through SCLP");
+}
+
+/* Group crash: must end in an "unexpected program interruption" dump. */
+static void test_crash(int argc, char **argv)
+{
+	test_setup(argc, argv);
+	report_info("provoking an unexpected operation exception");
+	asm volatile(".insn e,0x0000");
+}
+
+static const struct subtest tests[] = {
+	{ "setup", test_setup },
+	{ "input", test_input },
+	{ "crash", test_crash },
+	{ NULL },
+};
+
+int main(int argc, char **argv)
+{
+	report_prefix_push("selftest");
+	return run_subtests(tests, NULL, argc, argv);
 }

@@ -1,9 +1,11 @@
 /*
  * Local APIC: ID and version registers, IPIs (self, to each other CPU, broadcast),
  * EOI, and the timer in one-shot, periodic and TSC-deadline modes.
- * Argument "x2apic": switch every CPU to x2APIC mode first (skips without it).
+ * Sub-test "xapic" (the default) or "x2apic": switch every CPU to x2APIC mode first
+ * (skips without it).
  */
 #include <libcflat.h>
+#include <subtest.h>
 #include <x86/apic.h>
 #include <x86/desc.h>
 #include <x86/processor.h>
@@ -452,12 +454,9 @@ static bool setup_mode(bool want_x2apic)
 	return ok;
 }
 
-int main(int argc, char **argv, char **envp)
+static void run_apic_tests(bool x2apic)
 {
-	bool x2apic = argc > 1 && !strcmp(argv[1], "x2apic");
-
 	report_prefix_push(x2apic ? "x2apic" : "xapic");
-
 	if (!setup_mode(x2apic))
 		goto out;
 	handle_irq(IPI_VECTOR, count_irq);
@@ -473,5 +472,25 @@ int main(int argc, char **argv, char **envp)
 	test_timer();
 out:
 	report_prefix_pop();
-	return report_summary();
+}
+
+static void test_xapic(int argc, char **argv)
+{
+	run_apic_tests(false);
+}
+
+static void test_x2apic(int argc, char **argv)
+{
+	run_apic_tests(true);
+}
+
+static const struct subtest tests[] = {
+	{ "xapic", test_xapic },
+	{ "x2apic", test_x2apic },
+	{ NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return run_subtests(tests, "xapic", argc, argv);
 }

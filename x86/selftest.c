@@ -3,6 +3,7 @@
  * paging helpers. Sub-tests are chosen by the first argument.
  */
 #include <libcflat.h>
+#include <subtest.h>
 #include <x86/desc.h>
 #include <x86/processor.h>
 #include <x86/vm.h>
@@ -18,14 +19,14 @@
 
 static void check_args(int argc, char **argv)
 {
-	/* unittests.cfg: test_args = args one TWO=2 "three four" */
-	report(argc == 5, "argc is 5 (got %d)", argc);
-	if (argc != 5)
+	/* unittests.cfg: test_args = args one TWO=2 "three four"; argv[0] is "args" */
+	report(argc == 4, "argc is 4 (got %d)", argc);
+	if (argc != 4)
 		return;
-	report(!strcmp(argv[1], "args") && !strcmp(argv[2], "one"), "plain words");
-	report(!strcmp(argv[3], "TWO=2"), "KEY=VALUE after the first word stays in argv");
-	report(!strcmp(argv[4], "three four"), "quotes group words");
-	report(argv[5] == NULL, "argv[argc] is NULL");
+	report(!strcmp(argv[0], "args") && !strcmp(argv[1], "one"), "plain words");
+	report(!strcmp(argv[2], "TWO=2"), "KEY=VALUE after the first word stays in argv");
+	report(!strcmp(argv[3], "three four"), "quotes group words");
+	report(argv[4] == NULL, "argv[argc] is NULL");
 	report(getenv("TWO") == NULL, "and is not in the environment");
 	report(qemu_accel() != NULL, "QEMU_ACCEL came through the environment (%s)",
 	       qemu_accel() ? qemu_accel() : "none");
@@ -34,7 +35,7 @@ static void check_args(int argc, char **argv)
 /* test_args = setup <cpus> <MiB>: what fw_cfg reports must match smp and -m. */
 static void check_setup(int argc, char **argv)
 {
-	long cpus = argc > 2 ? atol(argv[2]) : 0, mib = argc > 3 ? atol(argv[3]) : 0;
+	long cpus = argc > 1 ? atol(argv[1]) : 0, mib = argc > 2 ? atol(argv[2]) : 0;
 	size_t free_mib = page_alloc_free_count() * PAGE_SIZE / SZ_1M;
 
 	report(fwcfg_present(), "fw_cfg signature is QEMU");
@@ -349,34 +350,60 @@ static void check_pagefault(void)
 	report_prefix_pop();
 }
 
-int main(int argc, char **argv, char **envp)
+static void test_setup(int argc, char **argv)
 {
-	const char *what = argc > 1 ? argv[1] : "";
+	report_prefix_push("setup");
+	check_setup(argc, argv);
+	report_prefix_pop();
+}
 
+static void test_args(int argc, char **argv)
+{
+	report_prefix_push("args");
+	check_args(argc, argv);
+	report_prefix_pop();
+}
+
+static void test_vectors(int argc, char **argv)
+{
+	check_vectors();
+}
+
+static void test_doublefault(int argc, char **argv)
+{
+	check_double_fault();
+}
+
+static void test_breakpoint(int argc, char **argv)
+{
+	check_breakpoint();
+}
+
+static void test_pagefault(int argc, char **argv)
+{
+	check_pagefault();
+}
+
+/* By hand only (group crash): must dump the registers and a backtrace, then exit 3. */
+static void test_unexpected(int argc, char **argv)
+{
+	asm volatile("ud2");
+	report_fail("survived an unhandled #UD");
+}
+
+static const struct subtest tests[] = {
+	{ "setup", test_setup },
+	{ "args", test_args },
+	{ "vectors", test_vectors },
+	{ "doublefault", test_doublefault },
+	{ "breakpoint", test_breakpoint },
+	{ "pagefault", test_pagefault },
+	{ "unexpected", test_unexpected },
+	{ NULL },
+};
+
+int main(int argc, char **argv)
+{
 	report_prefix_push("selftest");
-	if (!strcmp(what, "setup")) {
-		report_prefix_push("setup");
-		check_setup(argc, argv);
-		report_prefix_pop();
-	} else if (!strcmp(what, "args")) {
-		report_prefix_push("args");
-		check_args(argc, argv);
-		report_prefix_pop();
-	} else if (!strcmp(what, "vectors")) {
-		check_vectors();
-	} else if (!strcmp(what, "doublefault")) {
-		check_double_fault();
-	} else if (!strcmp(what, "breakpoint")) {
-		check_breakpoint();
-	} else if (!strcmp(what, "pagefault")) {
-		check_pagefault();
-	} else if (!strcmp(what, "unexpected")) {
-		/* By hand only: must dump the registers and a backtrace, then exit 3. */
-		asm volatile("ud2");
-		report_fail("survived an unhandled #UD");
-	} else {
-		printf("usage: selftest setup|args|vectors|doublefault|breakpoint|pagefault|unexpected\n");
-		report_skip("no sub-test named '%s'", what);
-	}
-	return report_summary();
+	return run_subtests(tests, NULL, argc, argv);
 }

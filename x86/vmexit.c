@@ -14,6 +14,7 @@
 #include <x86/smp.h>
 #include <x86/pmtimer.h>
 #include <clock.h>
+#include <subtest.h>
 
 #define DEFAULT_ITERATIONS 2000
 #define IPI_VECTOR 0x40
@@ -399,36 +400,52 @@ static void bench_ipi_halt(void)
 	ipi_round_trips("IPI round trip to a halted CPU", ipi_halt_receiver, true);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} benches[] = {
-	{ "cpuid", bench_cpuid },
-	{ "vmcall", bench_vmcall },
-	{ "inl_pmtimer", bench_inl_pmtimer },
-	{ "mov_to_cr8", bench_mov_to_cr8 },
-	{ "mov_from_cr8", bench_mov_from_cr8 },
-	{ "cr0_wp", bench_cr0_wp },
-	{ "cr4_pge", bench_cr4_pge },
-	{ "tscdeadline", bench_tscdeadline },
-	{ "tscdeadline_immed", bench_tscdeadline_immed },
-	{ "ipi", bench_ipi },
-	{ "ipi_halt", bench_ipi_halt },
-	{ "ple_round_robin", bench_ple_round_robin },
+/* argv: NAME [iterations] */
+static void run_bench(int argc, char **argv, void (*bench)(void))
+{
+	if (argc > 1)
+		iterations = MAX(1, (int)atol(argv[1]));
+	report_prefix_push(argv[0]);
+	bench();
+	report_prefix_pop();
+}
+
+#define BENCH(name)                                              \
+	static void test_##name(int argc, char **argv)           \
+	{                                                        \
+		run_bench(argc, argv, bench_##name);             \
+	}
+
+BENCH(cpuid)
+BENCH(vmcall)
+BENCH(inl_pmtimer)
+BENCH(mov_to_cr8)
+BENCH(mov_from_cr8)
+BENCH(cr0_wp)
+BENCH(cr4_pge)
+BENCH(tscdeadline)
+BENCH(tscdeadline_immed)
+BENCH(ipi)
+BENCH(ipi_halt)
+BENCH(ple_round_robin)
+
+static const struct subtest tests[] = {
+	{ "cpuid", test_cpuid },
+	{ "vmcall", test_vmcall },
+	{ "inl_pmtimer", test_inl_pmtimer },
+	{ "mov_to_cr8", test_mov_to_cr8 },
+	{ "mov_from_cr8", test_mov_from_cr8 },
+	{ "cr0_wp", test_cr0_wp },
+	{ "cr4_pge", test_cr4_pge },
+	{ "tscdeadline", test_tscdeadline },
+	{ "tscdeadline_immed", test_tscdeadline_immed },
+	{ "ipi", test_ipi },
+	{ "ipi_halt", test_ipi_halt },
+	{ "ple_round_robin", test_ple_round_robin },
+	{ NULL },
 };
 
-int main(int argc, char **argv, char **envp)
+int main(int argc, char **argv)
 {
-	size_t i;
-
-	if (argc > 2)
-		iterations = MAX(1, (int)atol(argv[2]));
-	for (i = 0; i < ARRAY_SIZE(benches); i++) {
-		if (argc > 1 && strcmp(argv[1], benches[i].name))
-			continue;
-		report_prefix_push(benches[i].name);
-		benches[i].run();
-		report_prefix_pop();
-	}
-	return report_summary();
+	return run_subtests(tests, NULL, argc, argv);
 }
