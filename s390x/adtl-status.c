@@ -7,7 +7,7 @@
  */
 #include <libcflat.h>
 #include <clock.h>
-#include <smp.h>
+#include <s390x/smp.h>
 #include <s390x/psw.h>
 #include <s390x/arch.h>
 #include <s390x/interrupt.h>
