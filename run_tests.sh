@@ -162,6 +162,7 @@ if [ -n "$opt_exclude" ]; then
 	done
 	selected=("${kept[@]}")
 fi
+cfg_need "${selected[@]}"
 [ -z "$opt_durations" ] || [ -f "$opt_durations" ] || die "durations file $opt_durations not found"
 [ -z "$opt_durations" ] || durations_load "$opt_durations"
 [ -z "$opt_shard" ] || shard_select "${opt_shard%/*}" "${opt_shard#*/}"

@@ -223,38 +223,80 @@ cfg_parse() {
 	cfg_end_section
 }
 
+# The per-test tables (every key but groups): loaded from the cache only for the tests the
+# runner selects (cfg_need). Selection needs CFG_TESTS, CFG_LINE, CFG_GROUPS, CFG_ALL_GROUPS.
+CFG_PER_TEST="CFG_FILE CFG_SMP CFG_ARGS CFG_QPARAMS CFG_TIMEOUT CFG_ACCEL CFG_ARCH CFG_CHECK
+CFG_MIGMODE CFG_SKIPKVM CFG_EXPECT"
+declare -A CFG_PENDING=() # test -> its per-test assignments, not evaluated yet
+
 # cfg_load FILE [CACHE]: cfg_parse FILE, through CACHE when given (a file in the build
 # directory, e.g. logs/.cfg-cache). Parsing costs milliseconds; the cache holds the parsed
 # tables with FILE's path and complete text, and is used only when both are the same and it
 # is newer than this parser: it can never give stale results. Errors are not cached.
+# Cache lines: a header, FILE %q-quoted, the counts of text lines (T) and of table lines (D),
+# D lines of "declare -g..." (the selection tables), one line per test "NAME<tab>assignments"
+# (its per-test values, evaluated by cfg_need), then FILE's T lines. Loading costs one
+# mapfile and the selection tables; a test's other values cost only when it is selected.
 cfg_load() {
-	local file=$1 cache=${2:-} text='' blob='' tmp
+	local file=$1 cache=${2:-} qfile t line i n d IFS
+	local -a cl=() tl=()
 	if [ -z "$cache" ] || ! [ -f "$file" ]; then
 		cfg_parse "$file"
 		return
 	fi
-	IFS= read -r -d '' text <"$file" || true
+	mapfile -t tl <"$file"
+	printf -v qfile '%q' "$file"
 	if [ -f "$cache" ] && [ "$cache" -nt "${BASH_SOURCE[0]}" ]; then
-		IFS= read -r -d '' blob <"$cache" || true
-		cfg_cached_file='' cfg_cached_text='' cfg_cached_ok=''
-		# declare -p's lines, made global (we are in a function); values hold no newline
-		eval "${blob//$'\n'declare -/$'\n'declare -g}" 2>/dev/null || cfg_cached_ok=''
-		if [ "$cfg_cached_ok" = 1 ] && [ "$cfg_cached_file" = "$file" ] &&
-			[ "$cfg_cached_text" == "$text" ]; then
+		mapfile -t cl <"$cache"
+		n=${cl[2]:-x} d=${cl[3]:-x}
+		IFS=$'\n'
+		if [ "${cl[0]}" = "$CFG_CACHE_HEADER" ] && [ "${cl[1]:-}" == "$qfile" ] &&
+			[[ $n == [0-9]* && $n != *[!0-9]* && $d == [0-9]* && $d != *[!0-9]* ]] &&
+			[ "$n" = "${#tl[@]}" ] && [ ${#cl[@]} -ge $((4 + n + d)) ] &&
+			[ "${cl[*]: -n}" == "${tl[*]}" ] && [ $((${#cl[@]} - n - 4 - d)) -ge 0 ]; then
+			unset IFS
+			for ((i = 4; i < 4 + d; i++)); do
+				eval "${cl[i]}"
+			done
+			for ((i = 4 + d; i < ${#cl[@]} - n; i++)); do
+				line=${cl[i]}
+				CFG_PENDING[${line%%$'\t'*}]=${line#*$'\t'}
+			done
 			return 0
 		fi
+		unset IFS
 		cfg_reset
 	fi
 	cfg_parse "$file" || return 1
-	# the tables first, then FILE and its text, then the end marker; written to a temporary
-	# name and renamed, so that a concurrent runner never reads a torn file
-	tmp=$cache.tmp.$$
-	if {
-		echo '# run_tests.sh: parsed unittests.cfg (scripts/cfg.bash, cfg_load)'
-		declare -p CFG_TESTS CFG_FILE CFG_SMP CFG_ARGS CFG_QPARAMS CFG_GROUPS CFG_TIMEOUT \
-			CFG_ACCEL CFG_ARCH CFG_CHECK CFG_LINE CFG_ALL_GROUPS CFG_MIGMODE CFG_SKIPKVM CFG_EXPECT
-		printf 'cfg_cached_file=%q\ncfg_cached_text=%q\ncfg_cached_ok=1\n' "$file" "$text"
-	} >"$tmp" 2>/dev/null; then
+	cfg_write_cache "$cache" "$qfile" tl
+}
+
+CFG_CACHE_HEADER='# run_tests.sh: parsed unittests.cfg (scripts/cfg.bash, cfg_load), format 2'
+
+# cfg_write_cache CACHE QUOTED-FILE TEXT-ARRAY-NAME: write the cache (see cfg_load) under a
+# temporary name and rename it, so that a concurrent runner never reads a torn file.
+cfg_write_cache() {
+	local cache=$1 tmp=$1.tmp.$$ t table q assign line
+	local -n text=$3
+	local -a decls=() tests=()
+	# declare -p prints one line per table (values hold no newline: it quotes them)
+	while IFS= read -r line; do
+		decls+=("declare -g${line#declare -}")
+	done < <(declare -p CFG_TESTS CFG_LINE CFG_GROUPS CFG_ALL_GROUPS)
+	for t in "${CFG_TESTS[@]}"; do
+		assign=''
+		for table in $CFG_PER_TEST; do
+			local -n tab=$table
+			if [ -n "${tab[$t]+set}" ]; then
+				printf -v q '%q' "${tab[$t]}"
+				assign+="${table}[$t]=$q;"
+			fi
+			unset -n tab
+		done
+		tests+=("$t"$'\t'"$assign")
+	done
+	if printf '%s\n' "$CFG_CACHE_HEADER" "$2" "${#text[@]}" "${#decls[@]}" "${decls[@]}" \
+		"${tests[@]}" "${text[@]}" >"$tmp" 2>/dev/null; then
 		mv -f "$tmp" "$cache" 2>/dev/null || rm -f "$tmp"
 	else
 		rm -f "$tmp"
@@ -262,12 +304,23 @@ cfg_load() {
 	return 0
 }
 
+# cfg_need TEST...: make the per-test values of these tests available (from the cache).
+cfg_need() {
+	local t
+	for t in "$@"; do
+		[ -n "${CFG_PENDING[$t]:-}" ] || continue
+		eval "${CFG_PENDING[$t]}"
+		unset "CFG_PENDING[$t]"
+	done
+}
+
 # cfg_reset: empty every CFG_* table.
 cfg_reset() {
-	CFG_TESTS=()
-	CFG_FILE=() CFG_SMP=() CFG_ARGS=() CFG_QPARAMS=() CFG_GROUPS=() CFG_TIMEOUT=()
-	CFG_ACCEL=() CFG_ARCH=() CFG_CHECK=() CFG_LINE=() CFG_ALL_GROUPS=() CFG_MIGMODE=()
-	CFG_SKIPKVM=() CFG_EXPECT=()
+	local table
+	CFG_TESTS=() CFG_LINE=() CFG_GROUPS=() CFG_ALL_GROUPS=() CFG_PENDING=()
+	for table in $CFG_PER_TEST; do
+		eval "$table=()"
+	done
 }
 
 # cfg_check_host TEST: REPLY='' when every check = PATH=VALUE of TEST holds, else the reason.
