@@ -2,6 +2,8 @@
 # Run the tests of $TEST_DIR/unittests.cfg from a build directory; see usage() and
 # docs/HACKING.md ("Runner"). The last line is always "SUMMARY: N passed, N failed, N skipped".
 set -euo pipefail
+# bash's string work costs a fifth less in the C locale: this shell's own, not exported
+[ -n "${LC_ALL+set}" ] || LC_ALL=C
 
 usage() {
 	cat <<EOF
