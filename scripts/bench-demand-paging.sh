@@ -11,6 +11,7 @@ set -euo pipefail
 
 quick=false
 accels=()
+skipped=()
 for a in "$@"; do
 	case $a in
 	--quick) quick=true ;;
@@ -30,14 +31,20 @@ esac
 [ -f "$image" ] || { echo "$0: $image is not built (make)" >&2; exit 2; }
 if [ ${#accels[@]} -eq 0 ]; then
 	accels=(tcg)
-	[ -c /dev/kvm ] && [ -w /dev/kvm ] && [ "$(uname -m)" = "$native" ] && accels+=(kvm)
+	if [ "$(uname -m)" != "$native" ]; then
+		skipped+=("kvm: a $arch guest does not run natively on $(uname -m)")
+	elif { exec {kvm_fd}<>/dev/kvm; } 2>/dev/null; then
+		exec {kvm_fd}>&-
+		accels+=(kvm)
+	else
+		skipped+=("kvm: /dev/kvm cannot be opened on this host")
+	fi
 fi
 
 vcpu_list=(1 2 4)
 mib_list=(16 64 256)
 $quick && mib_list=(16 64)
 bandwidth=${POSTCOPY_BANDWIDTH:-0}
-skipped=()
 
 # run_cell ACCEL MODE VCPUS MIB: sets cell_pps and cell_ns (empty, and a skipped line, on failure)
 run_cell() {
@@ -61,7 +68,7 @@ us() {
 
 host_mem_mib=$(awk '/MemAvailable/ { print int($2 / 1024) }' /proc/meminfo)
 printf 'demand paging, %s, %s, host %s (%s cores, %s MiB available), %s\n' "$arch" \
-	"$(date -u +%F)" "$(uname -n)" "$(nproc)" "$host_mem_mib" "$($run --version 2>/dev/null | head -1 || true)"
+	"$(date -u +%F)" "$(uname -n)" "$(nproc)" "$host_mem_mib" "$("${QEMU:-$(sed -n 's/^QEMU=//p' config.mak | grep . || echo "qemu-system-$native")}" --version | head -1)"
 printf '%-5s %5s %8s | %12s %10s | %12s %10s | %8s\n' accel vcpus MiB/vcpu \
 	"local pg/s" "us/page" "postcopy pg/s" "us/page" "pc/local"
 for accel in "${accels[@]}"; do
