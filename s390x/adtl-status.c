@@ -34,8 +34,8 @@ static void load_vregs_and_stop(void)
 
 static void check_status(int cc, u32 status, u32 want, const char *what)
 {
-	report(cc == SIGP_CC_STATUS_STORED && status == want, "%s: cc 1, status %#x (got cc %d, %#x)",
-	       what, want, cc, status);
+	report(cc == SIGP_CC_STATUS_STORED && status == want,
+	       "%s: cc 1, status %#x (got cc %d, %#x)", what, want, cc, status);
 }
 
 static void test_orders(void)

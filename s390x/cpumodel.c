@@ -14,7 +14,7 @@
 #define CR0_VECTOR	CR_BIT(46)
 
 #define TCG_ABSENT_EXECUTES \
-	"tcg-s390x-absent-facility-executes: instructions of a facility the CPU model turned off run"
+	"tcg-s390x-absent-facility-executes: instructions of a facility turned off run"
 
 static void probe_stckf(void)
 {
@@ -97,8 +97,9 @@ static void test_probes(void)
 		code = pgm_int_taken();
 		report_kfail(!installed && accel_is("tcg"), TCG_ABSENT_EXECUTES,
 			     installed ? code == 0 : code == PGM_INT_CODE_OPERATION,
-			     "bit %d %s: %s %s (got %#x)", probes[i].bit, installed ? "set" : "clear",
-			     probes[i].name, installed ? "executes" : "is an operation exception", code);
+			     "bit %d %s: %s %s (got %#x)", probes[i].bit,
+			     installed ? "set" : "clear", probes[i].name,
+			     installed ? "executes" : "is an operation exception", code);
 	}
 }
 

@@ -53,7 +53,8 @@ int main(void)
 	rc = diag258(&blk);
 	code = pgm_int_taken();
 	if (code == PGM_INT_CODE_SPECIFICATION) {
-		report_skip("DIAGNOSE 0x258 not provided (a valid cancel is a specification exception)");
+		report_skip("DIAGNOSE 0x258 not provided "
+			    "(a valid cancel is a specification exception)");
 		return report_summary();
 	}
 	report(!code && rc == 0, "cancel: return code 0 (rc %lu, exception %#x)", rc, code);

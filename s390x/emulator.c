@@ -77,7 +77,8 @@ static void test_program_mask(void)
 	expect_pgm_int();
 	add_overflow();
 	code = pgm_int_taken();
-	report_kfail(accel_is("tcg"), TCG_NO_FIXED_OVERFLOW, code == PGM_INT_CODE_FIXED_POINT_OVERFLOW,
+	report_kfail(accel_is("tcg"), TCG_NO_FIXED_OVERFLOW,
+		     code == PGM_INT_CODE_FIXED_POINT_OVERFLOW,
 		     "AR overflow with the mask on: fixed-point-overflow exception (got %#x)", code);
 	spm_ipm(0);
 	expect_pgm_int();

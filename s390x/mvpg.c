@@ -66,7 +66,8 @@ static void test_dat(u8 *src, u8 *dst)
 	check_fault(VIRT_DST, VIRT_SRC, PGM_INT_CODE_PAGE_TRANSLATION, VIRT_SRC, "invalid source");
 	memset(dst, 0, PAGE_SIZE);
 	cc = mvpg(MVPG_CCO, VIRT_DST, VIRT_SRC);
-	report(cc == 2 && dst[100] == 0, "invalid source with CCO: cc 2, nothing copied (cc %d)", cc);
+	report(cc == 2 && dst[100] == 0, "invalid source with CCO: cc 2, nothing copied (cc %d)",
+	       cc);
 	dat_map_page(&space, VIRT_SRC, (u64)src, 0);
 
 	dat_unmap_page(&space, VIRT_DST);

@@ -57,7 +57,8 @@ static void test_registers(void)
 	vset_16(0x1616);
 	vset_31(0x3131);
 	report(vget_0() == 0x1000 && vget_15() == 0x1515, "V0 and V15 hold their values");
-	report(vget_16() == 0x1616 && vget_31() == 0x3131, "V16 and V31 (no FPR twins) hold theirs");
+	report(vget_16() == 0x1616 && vget_31() == 0x3131,
+	       "V16 and V31 (no FPR twins) hold theirs");
 }
 
 static void test_load_store_add(void)

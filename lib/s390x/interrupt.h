@@ -98,7 +98,8 @@ u16 pgm_int_taken(void);		/* code of the expected interruption, 0 if none; disar
 bool check_pgm_int_code(u16 code);	/* report(taken == code) */
 /*
  * report() that exactly one program interruption with @code came since expect_pgm_int()
- * for the operation @what describes, with instruction length @ilc bytes (2, 4, 6; 0 for an interruption with ILC 0). Disarms.
+ * for the operation @what describes, with instruction length @ilc bytes (2, 4, 6; 0 for
+ * an interruption with ILC 0). Disarms.
  * A second interruption while armed is an unexpected one (the test aborts).
  */
 bool check_pgm_int(u16 code, int ilc, const char *what, ...) __printf(3, 4);
