@@ -13,16 +13,6 @@
 #define KVM_ENOSYS 1000
 #define UNKNOWN_HYPERCALL 0x7fff
 
-static bool kvm_signature(void)
-{
-	struct cpuid c;
-
-	if (!(cpuid(1).c & CPUID_1_ECX_HYPERVISOR))
-		return false;
-	c = cpuid(0x40000000);
-	return c.b == 0x4b4d564b && c.c == 0x564b4d56 && c.d == 0x4d;
-}
-
 static void do_vmcall(void *arg)
 {
 	unsigned long *ax = arg;
@@ -52,7 +42,7 @@ static void check(const char *name, fragment_t fn, bool kvm)
 
 int main(void)
 {
-	bool kvm = kvm_signature();
+	bool kvm = cpu_hypervisor_is("KVMKVMKVM");
 
 	report_info("%s", kvm ? "KVM signature at CPUID 0x40000000" : "no KVM signature");
 	check("vmcall", do_vmcall, kvm);

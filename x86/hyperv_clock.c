@@ -28,16 +28,6 @@ struct tsc_page {
 
 static volatile struct tsc_page page __aligned(4096);
 
-static bool hyperv_leaves(void)
-{
-	struct cpuid c;
-
-	if (!(cpuid(1).c & CPUID_1_ECX_HYPERVISOR))
-		return false;
-	c = cpuid(HV_CPUID_VENDOR);
-	return c.b == 0x7263694d && c.c == 0x666f736f && c.d == 0x76482074; /* "Microsoft Hv" */
-}
-
 /* The high 64 bits of a * b, in 32-bit pieces (i386 has no 128-bit type). */
 static u64 mul_high(u64 a, u64 b)
 {
@@ -106,7 +96,7 @@ int main(void)
 {
 	u32 features;
 
-	if (!hyperv_leaves()) {
+	if (!cpu_hypervisor_is("Microsoft Hv")) {
 		report_skip("hyperv_clock: no Hyper-V signature at CPUID %#x (needs -cpu ...,hv-time"
 			    " under KVM)", HV_CPUID_VENDOR);
 		return report_summary();

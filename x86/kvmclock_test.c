@@ -39,16 +39,6 @@ struct wall_clock {
 static volatile struct pvclock clock __aligned(64);
 static volatile struct wall_clock wall __aligned(16);
 
-static bool kvm_signature(void)
-{
-	struct cpuid c;
-
-	if (!(cpuid(1).c & CPUID_1_ECX_HYPERVISOR))
-		return false;
-	c = cpuid(KVM_CPUID_SIGNATURE);
-	return c.b == 0x4b4d564b && c.c == 0x564b4d56 && c.d == 0x4d;
-}
-
 static u64 scale(u64 delta, u32 mul, s8 shift)
 {
 	if (shift < 0)
@@ -106,7 +96,7 @@ int main(void)
 	int i, backwards = 0, retries = 0;
 	unsigned long pa = (unsigned long)&clock;
 
-	if (!kvm_signature()) {
+	if (!cpu_hypervisor_is("KVMKVMKVM")) {
 		report_skip("kvmclock: no KVM signature at CPUID %#x", KVM_CPUID_SIGNATURE);
 		return report_summary();
 	}

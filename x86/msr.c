@@ -38,33 +38,6 @@ static bool __printf(4, 5) report_dev(const char *tcg_why, const char *kvm_why, 
 	return report_kfail(why != NULL, why ? why : "", pass, "%s", msg);
 }
 
-static bool signature_is(u32 b, u32 c, u32 d, const char *sig)
-{
-	char s[13];
-
-	memcpy(s, &b, 4);
-	memcpy(s + 4, &c, 4);
-	memcpy(s + 8, &d, 4);
-	s[12] = '\0';
-	return !strcmp(s, sig);
-}
-
-/* CPUID 0x40000000: the hypervisor's signature in EBX, ECX, EDX. */
-static bool hypervisor_is(const char *sig)
-{
-	struct cpuid c = cpuid(0x40000000);
-
-	return (cpuid(1).c & CPUID_1_ECX_HYPERVISOR) && signature_is(c.b, c.c, c.d, sig);
-}
-
-/* CPUID 0: the CPU vendor in EBX, EDX, ECX (that order). */
-static bool cpu_vendor_is(const char *vendor)
-{
-	struct cpuid c = cpuid(0);
-
-	return signature_is(c.b, c.d, c.c, vendor);
-}
-
 static bool ext_feature(u32 edx_bit)
 {
 	return cpuid_max_ext_leaf() >= 0x80000001 && (cpuid(0x80000001).d & edx_bit);
@@ -261,8 +234,8 @@ static void check_nonexistent(void)
 
 int main(int argc, char **argv, char **envp)
 {
-	on_tcg = hypervisor_is("TCGTCGTCGTCG");
-	on_kvm = hypervisor_is("KVMKVMKVM");
+	on_tcg = cpu_hypervisor_is("TCGTCGTCGTCG");
+	on_kvm = cpu_hypervisor_is("KVMKVMKVM");
 	on_pvm = on_kvm && kvm_module_is("kvm_pvm");
 	report_info("hypervisor: %s", on_tcg ? "QEMU TCG" :
 		    on_kvm ? "KVM" : "other or none");

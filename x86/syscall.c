@@ -126,10 +126,7 @@ asm(".pushsection .usertext, \"ax\"\n"
 static bool long_mode_amd(void)
 {
 #ifdef __x86_64__
-	struct cpuid c = cpuid(0);
-
-	return (c.b == 0x68747541 && c.d == 0x69746e65 && c.c == 0x444d4163) || /* AuthenticAMD */
-	       (c.b == 0x6f677948 && c.d == 0x6e65476e && c.c == 0x656e6975);  /* HygonGenuine */
+	return cpu_vendor_is("AuthenticAMD") || cpu_vendor_is("HygonGenuine");
 #else
 	return false;
 #endif

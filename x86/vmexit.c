@@ -52,17 +52,6 @@ static void bench_cpuid(void)
 	report(same == iterations, "CPUID.0 returned the same max leaf and vendor every time");
 }
 
-/* The "KVMKVMKVM" signature at CPUID 0x40000000 (KVM's documented CPUID interface). */
-static bool kvm_hypervisor(void)
-{
-	struct cpuid c;
-
-	if (!(cpuid(1).c & CPUID_1_ECX_HYPERVISOR))
-		return false;
-	c = cpuid(0x40000000);
-	return c.b == 0x4b4d564b && c.c == 0x564b4d56 && c.d == 0x4d;
-}
-
 /* VMCALL: rax in = hypercall number, rax out = result; the vector it raised, if any. */
 static int vmcall(unsigned long *ax)
 {
@@ -78,7 +67,7 @@ static int vmcall(unsigned long *ax)
  */
 static void bench_vmcall(void)
 {
-	bool kvm = kvm_hypervisor();
+	bool kvm = cpu_hypervisor_is("KVMKVMKVM");
 	int i, ok = 0;
 	u64 t0 = rdtsc();
 

@@ -16,6 +16,35 @@ static u32 reg_of(struct cpuid r, enum cpuid_reg reg)
 	}
 }
 
+/* The 12 characters of three CPUID registers, in the order given. */
+static bool signature_is(u32 r1, u32 r2, u32 r3, const char *sig)
+{
+	char s[13];
+
+	memcpy(s, &r1, 4);
+	memcpy(s + 4, &r2, 4);
+	memcpy(s + 8, &r3, 4);
+	s[12] = '\0';
+	return !strcmp(s, sig);
+}
+
+bool cpu_vendor_is(const char *vendor)
+{
+	struct cpuid c = cpuid(0);
+
+	return signature_is(c.b, c.d, c.c, vendor);
+}
+
+bool cpu_hypervisor_is(const char *sig)
+{
+	struct cpuid c;
+
+	if (!(cpuid(1).c & CPUID_1_ECX_HYPERVISOR))
+		return false;
+	c = cpuid(0x40000000);
+	return signature_is(c.b, c.c, c.d, sig);
+}
+
 bool cpu_has(struct x86_feature f)
 {
 	u32 max = f.leaf >= 0x80000000 ? cpuid_max_ext_leaf() : cpuid(0).a;

@@ -96,6 +96,11 @@ struct x86_feature {
 #define X86_FEATURE_LM X86_FEATURE(0x80000001, 0, EDX, 29, "LM")
 #define X86_FEATURE_RDPRU X86_FEATURE(0x80000008, 0, EBX, 4, "RDPRU")
 
+/* CPUID 0's vendor string ("GenuineIntel", "AuthenticAMD", ...) is @vendor. */
+bool cpu_vendor_is(const char *vendor);
+/* CPUID.1:ECX[31] is set and CPUID 0x40000000 holds the signature @sig ("KVMKVMKVM"). */
+bool cpu_hypervisor_is(const char *sig);
+
 /* Whether CPUID reports @f (false when its leaf is above the maximum). */
 bool cpu_has(struct x86_feature f);
 /* "CPUID.(EAX=0x7,ECX=0):EBX[20] (SMAP)", for SKIP messages (a ring of 4 buffers). */
