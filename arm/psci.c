@@ -3,6 +3,7 @@
  * CPU_ON of CPUs that are on, CPU_OFF of a secondary and CPU_ON again.
  */
 #include <libcflat.h>
+#include <clock.h>
 #include <arm64/processor.h>
 #include <arm64/psci.h>
 #include <arm64/smp.h>
@@ -11,27 +12,11 @@
 #define UNKNOWN_PSCI_FN 0x8400001fU /* in the PSCI SMC32 range, not allocated in DEN0022 1.1 */
 #define AFFINITY_WAIT_SECONDS 10
 
-static u64 now(void)
-{
-	return read_sysreg(cntvct_el0);
-}
-
-static u64 seconds(u64 s)
-{
-	return s * read_sysreg(cntfrq_el0);
-}
-
 /* Poll AFFINITY_INFO until it reports @state; false after AFFINITY_WAIT_SECONDS. */
 static bool wait_affinity(int cpu, long state)
 {
-	u64 deadline = now() + seconds(AFFINITY_WAIT_SECONDS);
-
-	while (psci_affinity_info(cpus[cpu].mpidr, 0) != state) {
-		if (now() > deadline)
-			return false;
-		cpu_relax();
-	}
-	return true;
+	return wait_until(psci_affinity_info(cpus[cpu].mpidr, 0) == state,
+			  AFFINITY_WAIT_SECONDS * 1000);
 }
 
 static void check_version(void)
@@ -98,12 +83,7 @@ static void note_cpu(void *arg)
 
 static bool wait_boots_above(int cpu, int boots)
 {
-	u64 deadline = now() + seconds(AFFINITY_WAIT_SECONDS);
-
-	while (atomic_read(&cpus[cpu].boots) == boots)
-		if (now() > deadline)
-			return false;
-	return true;
+	return wait_until(atomic_read(&cpus[cpu].boots) != boots, AFFINITY_WAIT_SECONDS * 1000);
 }
 
 static void check_cpu_off_on(int cpu, int round)

@@ -4,6 +4,7 @@
  * timer does not interrupt, an unmasked one does, near its deadline.
  */
 #include <libcflat.h>
+#include <clock.h>
 #include <arm64/gic.h>
 #include <arm64/processor.h>
 #include <arm64/sysreg.h>
@@ -66,12 +67,7 @@ static bool istatus(struct timer *t)
 /* Poll until ISTATUS is set or @ms pass. */
 static bool wait_istatus(struct timer *t, u64 ms)
 {
-	u64 end = t->read_counter() + ms_to_ticks(ms);
-
-	while (!istatus(t))
-		if (t->read_counter() > end)
-			return false;
-	return true;
+	return wait_until(istatus(t), ms);
 }
 
 static void check_condition(struct timer *t)
@@ -114,12 +110,7 @@ static void timer_irq(u32 irq, int source_cpu)
 
 static bool irq_arrives_within(u64 ms)
 {
-	u64 end = irq_timer->read_counter() + ms_to_ticks(ms);
-
-	while (!READ_ONCE(irq_count))
-		if (irq_timer->read_counter() > end)
-			return false;
-	return true;
+	return wait_until(READ_ONCE(irq_count), ms);
 }
 
 static void check_interrupt(struct timer *t)

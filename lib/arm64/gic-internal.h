@@ -2,9 +2,13 @@
 #ifndef ARM64_GIC_INTERNAL_H
 #define ARM64_GIC_INTERNAL_H
 
+#include <clock.h>
 #include <arm64/gic.h>
 #include <arm64/io.h>
 #include <arm64/sysreg.h>
+
+/* How long a register handshake (RWP, ProcessorSleep) may take before it counts as hung. */
+#define GIC_WAIT_MS 5000
 
 struct gic_ops {
 	void (*dist_init)(void);

@@ -3,6 +3,7 @@
  * in memory between GITS_CREADR (the ITS's position) and GITS_CWRITER (ours).
  * We send one command at a time and wait until the ITS has consumed it.
  */
+#include <clock.h>
 #include <arm64/gic-v3-its.h>
 #include <arm64/io.h>
 #include <arm64/processor.h>
@@ -14,11 +15,6 @@
 struct its_cmd {
 	u64 dw[4];
 };
-
-static u64 now_ms(void)
-{
-	return read_sysreg(cntvct_el0) * 1000 / read_sysreg(cntfrq_el0);
-}
 
 /* ---- encoders (field positions: IHI0069 5.3, one table per command) ---- */
 
@@ -105,20 +101,18 @@ static void describe(const struct its_cmd *c, const char *what, char *buf, size_
 		 (unsigned long)c->dw[3]);
 }
 
+/* The ITS read up to @offset, or stalled on a command; *@creadr: what it read. */
+static bool cmdq_settled(u64 offset, u64 *creadr)
+{
+	*creadr = readq(its.base + GITS_CREADR);
+	return (*creadr & GITS_CREADR_STALLED) || (*creadr & GITS_CQ_OFFSET_MASK) == offset;
+}
+
 static enum its_cmd_result wait_consumed(u64 offset, u64 *creadr)
 {
-	u64 deadline = now_ms() + ITS_CMD_TIMEOUT_MS;
-
-	for (;;) {
-		*creadr = readq(its.base + GITS_CREADR);
-		if (*creadr & GITS_CREADR_STALLED)
-			return ITS_CMD_STALLED;
-		if ((*creadr & GITS_CQ_OFFSET_MASK) == offset)
-			return ITS_CMD_DONE;
-		if (now_ms() > deadline)
-			return ITS_CMD_TIMED_OUT;
-		cpu_relax();
-	}
+	if (!wait_until(cmdq_settled(offset, creadr), ITS_CMD_TIMEOUT_MS))
+		return ITS_CMD_TIMED_OUT;
+	return *creadr & GITS_CREADR_STALLED ? ITS_CMD_STALLED : ITS_CMD_DONE;
 }
 
 static enum its_cmd_result submit(const struct its_cmd *c)

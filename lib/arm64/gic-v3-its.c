@@ -2,11 +2,15 @@
  * ITS discovery, its memory tables, the LPI property and pending tables, and the
  * device / collection objects. The command queue is in gic-v3-its-cmd.c.
  */
+#include <clock.h>
 #include <arm64/gic-v3-its.h>
 #include <arm64/devicetree.h>
 #include <arm64/io.h>
 #include <arm64/processor.h>
 #include <arm64/sysreg.h>
+
+/* How long the ITS may take to finish its work once disabled before it counts as hung. */
+#define ITS_QUIESCENT_MS 5000
 
 struct its_info its;
 
@@ -177,13 +181,9 @@ void its_enable(void)
 /* After Enabled is cleared the ITS finishes what it was doing, then reads Quiescent. */
 void its_disable(void)
 {
-	long spins = 0;
-
 	writel(readl(its.base + GITS_CTLR) & ~GITS_CTLR_ENABLED, its.base + GITS_CTLR);
-	while (!(readl(its.base + GITS_CTLR) & GITS_CTLR_QUIESCENT)) {
-		assert_msg(++spins < 100000000, "the ITS never became quiescent");
-		cpu_relax();
-	}
+	assert_msg(wait_until(readl(its.base + GITS_CTLR) & GITS_CTLR_QUIESCENT, ITS_QUIESCENT_MS),
+		   "the ITS never became quiescent");
 }
 
 void its_setup_cmdq(void)
@@ -263,12 +263,7 @@ void its_redist_setup_lpi_tables(int cpu)
 
 static bool wait_redist_rwp(void *rd)
 {
-	u64 deadline = read_sysreg(cntvct_el0) + read_sysreg(cntfrq_el0);
-
-	while (readl(rd + GICR_CTLR) & GICR_CTLR_RWP)
-		if (read_sysreg(cntvct_el0) > deadline)
-			return false;
-	return true;
+	return wait_until(!(readl(rd + GICR_CTLR) & GICR_CTLR_RWP), 1000);
 }
 
 void its_redist_enable_lpis(int cpu)

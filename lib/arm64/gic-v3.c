@@ -23,12 +23,8 @@ static int nr_rd_frames;
 
 static void wait_rwp(void *reg, u32 rwp_bit)
 {
-	long spins = 0;
-
-	while (readl(reg) & rwp_bit) {
-		assert_msg(++spins < 100000000, "GIC register write never completed");
-		cpu_relax();
-	}
+	assert_msg(wait_until(!(readl(reg) & rwp_bit), GIC_WAIT_MS),
+		   "GIC register write never completed");
 }
 
 static void wait_dist_rwp(void)
@@ -112,13 +108,9 @@ static void v3_dist_init(void)
 /* Clearing ProcessorSleep powers the redistributor's interface up (IHI0069 12.11.42). */
 static void wake_redistributor(void *rd)
 {
-	long spins = 0;
-
 	writel(readl(rd + GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP, rd + GICR_WAKER);
-	while (readl(rd + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP) {
-		assert_msg(++spins < 100000000, "redistributor never woke up");
-		cpu_relax();
-	}
+	assert_msg(wait_until(!(readl(rd + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP), GIC_WAIT_MS),
+		   "redistributor never woke up");
 }
 
 static void init_private_irqs(void *sgi)

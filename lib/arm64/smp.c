@@ -1,5 +1,6 @@
 /* Secondary CPUs: PSCI CPU_ON bring-up and the arch half of lib/smp.c's idle loop. */
 #include <libcflat.h>
+#include <clock.h>
 #include <arm64/processor.h>
 #include <arm64/psci.h>
 #include <arm64/smp.h>
@@ -86,14 +87,8 @@ long smp_boot_cpu(int cpu)
 	return psci_cpu_on(cpus[cpu].mpidr, (u64)secondary_entry, cpu);
 }
 
-static u64 seconds_to_ticks(u64 s)
-{
-	return s * read_sysreg(cntfrq_el0);
-}
-
 void smp_boot_secondaries(void)
 {
-	u64 deadline = read_sysreg(cntvct_el0) + seconds_to_ticks(BOOT_TIMEOUT_SECONDS);
 	long ret;
 	int cpu;
 
@@ -104,11 +99,8 @@ void smp_boot_secondaries(void)
 			abort();
 		}
 	}
-	while (cpus_online() < nr_cpus) {
-		if (read_sysreg(cntvct_el0) > deadline) {
-			printf("only %d of %d CPUs came online\n", cpus_online(), nr_cpus);
-			abort();
-		}
-		cpu_relax();
+	if (!wait_until(cpus_online() >= nr_cpus, BOOT_TIMEOUT_SECONDS * 1000)) {
+		printf("only %d of %d CPUs came online\n", cpus_online(), nr_cpus);
+		abort();
 	}
 }
