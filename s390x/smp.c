@@ -3,6 +3,7 @@
  * stack and prefix area, on_cpu through the idle loop. Run with -smp 2.
  */
 #include <libcflat.h>
+#include <clock.h>
 #include <s390x/arch.h>
 #include <s390x/lowcore.h>
 #include <s390x/smp.h>
@@ -50,25 +51,17 @@ static void started_fn(void)
 	started_fn_ran = 1;
 }
 
-#define DEADLINE_USECS 5000000UL
+#define DEADLINE_MS 5000
 
 /* Bounded waits: a CPU that never gets there is a FAIL, not a hang. */
 static bool wait_for_flag(volatile int *flag)
 {
-	u64 end = stckf() + DEADLINE_USECS * TOD_PER_USEC;
-
-	while (!*flag && stckf() < end)
-		cpu_relax();
-	return *flag;
+	return wait_until(*flag, DEADLINE_MS);
 }
 
 static bool wait_for_stop(int cpu)
 {
-	u64 end = stckf() + DEADLINE_USECS * TOD_PER_USEC;
-
-	while (!smp_cpu_stopped(cpu) && stckf() < end)
-		cpu_relax();
-	return smp_cpu_stopped(cpu);
+	return wait_until(smp_cpu_stopped(cpu), DEADLINE_MS);
 }
 
 static int counter;

@@ -5,6 +5,7 @@
  * (skips without it).
  */
 #include <libcflat.h>
+#include <clock.h>
 #include <subtest.h>
 #include <x86/apic.h>
 #include <x86/desc.h>
@@ -27,6 +28,7 @@
 
 /* Waits for an interrupt that should come; only a failing test waits this long. */
 #define TIMEOUT_TSC 10000000000ULL
+#define WAIT_MS 5000 /* for an interrupt or count that must come */
 /* TSC cycles the timer rate is measured over. */
 #define CALIBRATION_TSC 20000000ULL
 
@@ -61,15 +63,12 @@ static void count_irq(struct ex_regs *regs)
 }
 
 /* Spin with interrupts enabled until @vector has been taken @n times in all. */
-static bool wait_hits(int vector, int n, u64 timeout)
+static bool wait_hits(int vector, int n)
 {
-	u64 start = rdtsc();
 	bool ok;
 
 	irq_enable();
-	while (total_hits(vector) < n && rdtsc() - start < timeout)
-		cpu_relax();
-	ok = total_hits(vector) >= n;
+	ok = wait_until(total_hits(vector) >= n, WAIT_MS);
 	irq_disable();
 	return ok;
 }
@@ -150,13 +149,13 @@ static void test_self_ipi(void)
 	apic_send_ipi_self(SELF_IPI_VECTOR);
 	report(apic_irr_pending(SELF_IPI_VECTOR), "pending in IRR while interrupts are off");
 	report(total_hits(SELF_IPI_VECTOR) == 0, "not delivered while interrupts are off");
-	report(wait_hits(SELF_IPI_VECTOR, 1, TIMEOUT_TSC), "delivered once interrupts are on");
+	report(wait_hits(SELF_IPI_VECTOR, 1), "delivered once interrupts are on");
 	report(hits[SELF_IPI_VECTOR][0] == 1 && total_hits(SELF_IPI_VECTOR) == 1,
 	       "delivered exactly once, to this CPU");
 
 	reset_hits(SELF_IPI_VECTOR);
 	apic_icr_write(APIC_DEST_SELF | APIC_DM_FIXED | APIC_LEVEL_ASSERT | SELF_IPI_VECTOR, 0);
-	report(wait_hits(SELF_IPI_VECTOR, 1, TIMEOUT_TSC) && total_hits(SELF_IPI_VECTOR) == 1,
+	report(wait_hits(SELF_IPI_VECTOR, 1) && total_hits(SELF_IPI_VECTOR) == 1,
 	       "ICR destination shorthand 'self' delivers once");
 	report_prefix_pop();
 }
@@ -168,7 +167,7 @@ static void test_eoi(void)
 	reset_hits(EOI_VECTOR);
 	eoi_in_handler = false;
 	apic_send_ipi_self(EOI_VECTOR);
-	report(wait_hits(EOI_VECTOR, 1, TIMEOUT_TSC), "first interrupt delivered");
+	report(wait_hits(EOI_VECTOR, 1), "first interrupt delivered");
 	report_kfail(kvm_module_is("kvm_pvm"), KVM_ISR_QUIRK, apic_isr_in_service(EOI_VECTOR),
 		     "in service (ISR) until EOI");
 
@@ -182,7 +181,7 @@ static void test_eoi(void)
 
 	apic_eoi();
 	report(!apic_isr_in_service(EOI_VECTOR), "EOI clears the ISR bit");
-	report(wait_hits(EOI_VECTOR, 2, TIMEOUT_TSC) && total_hits(EOI_VECTOR) == 2,
+	report(wait_hits(EOI_VECTOR, 2) && total_hits(EOI_VECTOR) == 2,
 	       "second interrupt delivered after EOI");
 	report(!apic_isr_in_service(EOI_VECTOR) && !apic_irr_pending(EOI_VECTOR),
 	       "nothing left in ISR or IRR");
@@ -212,7 +211,7 @@ static void test_ipi_each_cpu(void)
 	for (cpu = 1; cpu < nr_cpus; cpu++) {
 		reset_hits(IPI_VECTOR);
 		apic_send_ipi(cpu_apic_id(cpu), IPI_VECTOR);
-		wait_hits(IPI_VECTOR, 1, TIMEOUT_TSC);
+		wait_hits(IPI_VECTOR, 1);
 		spin_with_irqs(CALIBRATION_TSC);
 		report(only_cpu_hit(IPI_VECTOR, cpu), "to cpu %d (APIC ID %u): delivered once, there only",
 		       cpu, cpu_apic_id(cpu));
@@ -221,13 +220,13 @@ static void test_ipi_each_cpu(void)
 		irq_enable();
 		on_cpu(cpu, count_ipi_on_bsp, NULL);
 		irq_disable();
-		wait_hits(IPI_VECTOR, 1, TIMEOUT_TSC);
+		wait_hits(IPI_VECTOR, 1);
 		report(only_cpu_hit(IPI_VECTOR, 0), "from cpu %d to the BSP: delivered once", cpu);
 	}
 
 	reset_hits(IPI_VECTOR);
 	apic_send_ipi_allbutself(IPI_VECTOR);
-	wait_hits(IPI_VECTOR, nr_cpus - 1, TIMEOUT_TSC);
+	wait_hits(IPI_VECTOR, nr_cpus - 1);
 	spin_with_irqs(CALIBRATION_TSC);
 	for (cpu = 1; cpu < nr_cpus; cpu++)
 		if (hits[IPI_VECTOR][cpu] != 1)
@@ -327,7 +326,7 @@ static void test_timer_oneshot(struct rate r)
 	reset_hits(TIMER_VECTOR);
 	start = rdtsc();
 	apic_timer_oneshot(TIMER_VECTOR, count);
-	report(wait_hits(TIMER_VECTOR, 1, TIMEOUT_TSC), "fires (count %u)", count);
+	report(wait_hits(TIMER_VECTOR, 1), "fires (count %u)", count);
 	report_info("fired after %llu TSC cycles, %llu expected",
 		    (unsigned long long)(last_hit_tsc - start), (unsigned long long)expect);
 	/* Never early; lateness only from scheduling, so the upper bound is loose. */
@@ -351,7 +350,7 @@ static void test_timer_periodic(struct rate r)
 	reset_hits(TIMER_VECTOR);
 	start = rdtsc();
 	apic_timer_periodic(TIMER_VECTOR, count);
-	report(wait_hits(TIMER_VECTOR, ticks, TIMEOUT_TSC), "%d ticks arrive", ticks);
+	report(wait_hits(TIMER_VECTOR, ticks), "%d ticks arrive", ticks);
 	elapsed = last_hit_tsc - start;
 	report_info("%d ticks in %llu TSC cycles, period %llu", ticks,
 		    (unsigned long long)elapsed, (unsigned long long)period);
@@ -369,17 +368,14 @@ static void test_timer_periodic(struct rate r)
 static void test_timer_masked(struct rate r)
 {
 	u32 count = tsc_to_ticks(r, CALIBRATION_TSC / 4);
-	u64 start;
 
 	report_prefix_push("masked");
 	reset_hits(TIMER_VECTOR);
 	apic_timer_oneshot(TIMER_VECTOR, count);
 	apic_lvt_mask(APIC_LVTT, true);
 	report(apic_read(APIC_LVTT) & APIC_LVT_MASKED, "LVT mask bit reads back set");
-	start = rdtsc();
-	while (apic_timer_current() && rdtsc() - start < TIMEOUT_TSC)
-		cpu_relax();
-	report(apic_timer_current() == 0, "the count still runs out while masked");
+	report(wait_until(apic_timer_current() == 0, WAIT_MS),
+	       "the count still runs out while masked");
 	spin_with_irqs(ticks_to_tsc(r, count));
 	report(total_hits(TIMER_VECTOR) == 0, "no interrupt while masked");
 	apic_lvt_mask(APIC_LVTT, false);
@@ -406,7 +402,7 @@ static void test_timer_tsc_deadline(void)
 	reset_hits(TIMER_VECTOR);
 	deadline = rdtsc() + CALIBRATION_TSC;
 	apic_timer_tsc_deadline(TIMER_VECTOR, deadline);
-	report(wait_hits(TIMER_VECTOR, 1, TIMEOUT_TSC), "fires");
+	report(wait_hits(TIMER_VECTOR, 1), "fires");
 	report(last_hit_tsc >= deadline, "not before the deadline");
 	/* The timer disarms itself and clears the MSR when it fires (SDM 11.5.4.1). */
 	report(rdmsr(MSR_IA32_TSC_DEADLINE) == 0, "IA32_TSC_DEADLINE reads 0 after firing");
