@@ -133,11 +133,16 @@ static void check_breakpoints(void)
 
 	report_prefix_push("breakpoints");
 	write_dr6(0);
-	run_catching(do_icebp, NULL, &f);
-	report_kfail(tcg, "tcg-icebp-ud: QEMU 7.2 raises #UD for ICEBP",
-		     f.vector == DB_VECTOR && f.ip == (unsigned long)icebp_after,
-	       "ICEBP: #DB trap at the next instruction (vector %d at %#lx, next %#lx)", f.vector,
-	       f.ip, (unsigned long)icebp_after);
+	if (kvm_module_is("kvm_pvm")) {
+		/* ICEBP is a software interrupt (INT1), what hangs this host at CPL 0. */
+		report_skip("ICEBP: not run on kvm_pvm (known: kvm-pvm-int-n)");
+	} else {
+		run_catching(do_icebp, NULL, &f);
+		report_kfail(tcg, "tcg-icebp-ud: QEMU 7.2 raises #UD for ICEBP",
+			     f.vector == DB_VECTOR && f.ip == (unsigned long)icebp_after,
+			     "ICEBP: #DB trap at the next instruction (vector %d at %#lx, next %#lx)",
+			     f.vector, f.ip, (unsigned long)icebp_after);
+	}
 
 	write_dr0((unsigned long)exec_bp);
 	write_dr7(DR7_L(0));

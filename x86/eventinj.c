@@ -39,7 +39,16 @@ static void nmi_handler(struct ex_regs *regs)
 
 static void check_nmi(void)
 {
-	ex_handler_t old = handle_exception(NMI_VECTOR, nmi_handler);
+	ex_handler_t old;
+
+#ifndef __x86_64__
+	if (kvm_module_is("kvm_pvm")) {
+		/* i386 returns from NMI with IRET, which this host cannot emulate in 32-bit code. */
+		report_skip("NMI: not run on kvm_pvm (known: kvm-pvm-iret32)");
+		return;
+	}
+#endif
+	old = handle_exception(NMI_VECTOR, nmi_handler);
 
 	send_nmi_to_self();
 	wait_until(nmis >= 2, 500);

@@ -151,8 +151,15 @@ static void check_user(void)
 	int i;
 
 	report_prefix_push("cpl3");
-	for (i = 0; i < ARRAY_SIZE(cases); i++)
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		/* Software interrupts are what hangs kvm_pvm at CPL 0; CPL 3 is not known safe. */
+		if (kvm_module_is("kvm_pvm") &&
+		    (cases[i].fragment == user_int3 || cases[i].fragment == user_int_kernel_gate)) {
+			report_skip("%s: not run on kvm_pvm (known: kvm-pvm-int-n)", cases[i].what);
+			continue;
+		}
 		check(&cases[i]);
+	}
 	report_prefix_pop();
 }
 
