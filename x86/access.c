@@ -52,7 +52,6 @@ static void __user_text user_write(void *p)
 	*(volatile u32 *)p = 0xa5;
 }
 
-#define FEP ".byte 0x0f, 0x0b, 0x6b, 0x76, 0x6d\n\t" /* ud2; "kvm" */
 static bool fep;
 
 static void kernel_read_fep(void *p)
@@ -282,7 +281,6 @@ static u64 reserved_address_bit(void)
 int main(int argc, char **argv)
 {
 	bool large = argc > 1 && !strcmp(argv[1], "large");
-	struct fault f;
 	u8 *frame = alloc_pages(large ? 9 : 0); /* 2 MiB pages need a 2 MiB-aligned frame */
 	int level;
 	struct target t = { vm_walk((void *)TEST_VA, &level), NULL, (phys_addr_t)frame };
@@ -292,10 +290,9 @@ int main(int argc, char **argv)
 		return report_summary();
 	assert(frame && level == 2);
 	fep = argc > 1 && !strcmp(argv[1], "fep");
-	if (fep && run_catching(kernel_read_fep, frame, &f) != EXC_NONE) {
-		report_skip("access_fep: the forced-emulation prefix raised %s: the hypervisor does "
-			    "not offer it (KVM: kvm.force_emulation_prefix=1)",
-			    exception_name(f.vector));
+	if (fep && !forced_emulation_available()) {
+		report_skip("access_fep: the forced-emulation prefix raises #UD: the hypervisor does "
+			    "not offer it (KVM: kvm.force_emulation_prefix=1)");
 		return report_summary();
 	}
 	if (!cpu_has(X86_FEATURE_NX)) {

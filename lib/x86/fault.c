@@ -92,6 +92,16 @@ static int finish(unsigned long flags)
 	return contexts[smp_processor_id()].fault->vector;
 }
 
+static void fep_nop(void *arg)
+{
+	asm volatile(FEP "nop" ::: "memory");
+}
+
+bool forced_emulation_available(void)
+{
+	return run_catching(fep_nop, NULL, NULL) == EXC_NONE;
+}
+
 int run_catching(fragment_t fn, void *arg, struct fault *f)
 {
 	struct fault local;

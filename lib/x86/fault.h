@@ -32,6 +32,15 @@ int run_catching(fragment_t fn, void *arg, struct fault *f);
 /* Run @fn(@arg) at CPL 3 (64-bit code on x86_64) on a user stack of this CPU. */
 int run_in_user(fragment_t fn, void *arg, struct fault *f);
 
+/*
+ * KVM's forced-emulation prefix (UD2 then "kvm"): with kvm.force_emulation_prefix=1 the
+ * instruction after it is run by KVM's emulator; elsewhere the prefix raises #UD.
+ * Put FEP in front of an instruction in an asm statement.
+ */
+#define FEP ".byte 0x0f, 0x0b, 0x6b, 0x76, 0x6d\n\t"
+/* Whether the hypervisor honours FEP (a prefixed NOP raises nothing). */
+bool forced_emulation_available(void);
+
 /* The user-accessible image pages holding the __user_text functions. */
 extern char __user_text_start[], __user_text_end[];
 
