@@ -6,11 +6,13 @@
  * CR4.SMAP (each only where CPUID has it). A denied access must raise #PF with the error code
  * and CR2 the architecture gives; an allowed one must not, and must set the accessed flag
  * (and the dirty flag for a write). Reserved bits in either entry raise #PF with RSVD.
- * "fep": the reads and writes go through KVM's forced-emulation prefix (UD2 "kvm", offered
+ * Sub-tests: "small" (the default, a 4 KiB leaf), "large" (a 2 MiB PDE) and "fep", 4 KiB
+ * with the reads and writes through KVM's forced-emulation prefix (UD2 "kvm", offered
  * with kvm.force_emulation_prefix=1), so the hypervisor's emulator walks the page tables;
  * without it (the prefix raises #UD) the entry SKIPs.
  */
 #include <libcflat.h>
+#include <subtest.h>
 #include <x86/desc.h>
 #include <x86/fault.h>
 #include <x86/processor.h>
@@ -278,26 +280,25 @@ static u64 reserved_address_bit(void)
 	return maxphys < 52 ? 1ULL << maxphys : 0;
 }
 
-int main(int argc, char **argv)
+static void check_access(bool large, bool use_fep)
 {
-	bool large = argc > 1 && !strcmp(argv[1], "large");
 	u8 *frame = alloc_pages(large ? 9 : 0); /* 2 MiB pages need a 2 MiB-aligned frame */
 	int level;
 	struct target t = { vm_walk((void *)TEST_VA, &level), NULL, (phys_addr_t)frame };
 	u64 reserved = reserved_address_bit();
 
 	if (!vm_require_paging())
-		return report_summary();
+		return;
 	assert(frame && level == 2);
-	fep = argc > 1 && !strcmp(argv[1], "fep");
+	fep = use_fep;
 	if (fep && !forced_emulation_available()) {
 		report_skip("access_fep: the forced-emulation prefix raises #UD: the hypervisor does "
 			    "not offer it (KVM: kvm.force_emulation_prefix=1)");
-		return report_summary();
+		return;
 	}
 	if (!cpu_has(X86_FEATURE_NX)) {
 		report_skip("access: needs %s (XD in the matrix)", feature_str(X86_FEATURE_NX));
-		return report_summary();
+		return;
 	}
 	if (!cpu_has(X86_FEATURE_SMEP) || !cpu_has(X86_FEATURE_SMAP))
 		report_info("SMEP %s, SMAP %s: those controls stay clear",
@@ -315,5 +316,31 @@ int main(int argc, char **argv)
 	report_prefix_pop();
 	*t.pde = 0;
 	invlpg((void *)TEST_VA);
-	return report_summary();
+}
+
+static void test_small(int argc, char **argv)
+{
+	check_access(false, false);
+}
+
+static void test_large(int argc, char **argv)
+{
+	check_access(true, false);
+}
+
+static void test_fep(int argc, char **argv)
+{
+	check_access(false, true);
+}
+
+static const struct subtest tests[] = {
+	{ "small", test_small },
+	{ "large", test_large },
+	{ "fep", test_fep },
+	{ NULL },
+};
+
+int main(int argc, char **argv)
+{
+	return run_subtests(tests, "small", argc, argv);
 }
