@@ -114,6 +114,10 @@ if [ -n "$opt_shard" ]; then
 	fi
 fi
 [ -z "${UNITTESTS_CFG:-}" ] || { abs_path "$UNITTESTS_CFG"; UNITTESTS_CFG=$REPLY; }
+if [ -n "$opt_expect$opt_shard$opt_durations" ]; then
+	# shellcheck source=scripts/farm.bash
+	source "$SRCDIR/scripts/farm.bash"
+fi
 logdir=$opt_logdir
 timeout_scale=${TIMEOUT_SCALE:-1}
 [[ $timeout_scale =~ ^[1-9][0-9]*$ ]] || die "TIMEOUT_SCALE must be a positive whole number"
