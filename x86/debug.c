@@ -134,7 +134,7 @@ static void check_breakpoints(void)
 	report_prefix_push("breakpoints");
 	write_dr6(0);
 	if (kvm_module_is("kvm_pvm")) {
-		/* ICEBP is a software interrupt (INT1), what hangs this host at CPL 0. */
+		/* ICEBP is a software interrupt (INT1), which hangs kvm_pvm guests at CPL 0. */
 		report_skip("ICEBP: not run on kvm_pvm (known: kvm-pvm-int-n)");
 	} else {
 		run_catching(do_icebp, NULL, &f);

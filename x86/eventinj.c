@@ -43,7 +43,7 @@ static void check_nmi(void)
 
 #ifndef __x86_64__
 	if (kvm_module_is("kvm_pvm")) {
-		/* i386 returns from NMI with IRET, which this host cannot emulate in 32-bit code. */
+		/* i386 returns from NMI with IRET, which kvm_pvm cannot emulate in 32-bit code. */
 		report_skip("NMI: not run on kvm_pvm (known: kvm-pvm-iret32)");
 		return;
 	}
