@@ -56,7 +56,7 @@ check_installed_tree() { # $1: build dir, $2: arch
 	local dest test
 	dest=$(mktemp -d)
 	if (cd "$1" && make -s install PREFIX=/opt/suite DESTDIR="$dest") >"$out" 2>&1 &&
-		test=$("$dest/opt/suite/libexec/guest-tests/$2/run_tests.sh" -l | head -n 1) &&
+		test=$("$dest/opt/suite/libexec/guest-tests/$2/run_tests.sh" -l | sed -n 1p) &&
 		(cd "$dest" && ACCEL=tcg "$dest/opt/suite/libexec/guest-tests/$2/run_tests.sh" "$test") \
 			>"$out" 2>&1; then :; fi
 	sed 's/^/  /' "$out"
