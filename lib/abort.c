@@ -1,9 +1,18 @@
 /* exit, abort, assertions and backtraces. */
 #include <libcflat.h>
 
+/*
+ * The guest's last word. EXIT_TOKEN (put in the environment by the run script, different
+ * for every run) proves the line comes from here, not from text that merely looks like it.
+ */
 void exit(int code)
 {
-	printf("EXIT: STATUS=%d\n", code);
+	const char *token = getenv("EXIT_TOKEN");
+
+	if (token)
+		printf("EXIT: STATUS=%d TOKEN=%s\n", code, token);
+	else
+		printf("EXIT: STATUS=%d\n", code);
 	arch_exit(code);
 }
 

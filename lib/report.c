@@ -1,5 +1,6 @@
 /* The report API: one line per claim, counters, and the verdict of the whole test. */
 #include <libcflat.h>
+#include <migrate.h>
 
 static struct spinlock report_lock;
 #define MAX_PREFIX_DEPTH 16
@@ -83,6 +84,26 @@ static void record(enum outcome what, const char *suffix, const char *fmt, va_li
 	spin_unlock(&report_lock);
 }
 
+/* Print SUMMARY; the exit code: FAIL on a failed claim, else SKIP when @subject_absent or
+ * when every claim skipped, else PASS. */
+static int report_summary_status(bool subject_absent)
+{
+	int status;
+
+	spin_lock(&report_lock);
+	printf("SUMMARY: %d tests, %d unexpected failures, %d expected failures, "
+	       "%d known failures, %d skipped\n",
+	       tests, failures, xfailures, kfailures, skipped);
+	if (failures)
+		status = EXIT_FAIL;
+	else if (subject_absent || tests == skipped)
+		status = EXIT_SKIP;
+	else
+		status = EXIT_PASS;
+	spin_unlock(&report_lock);
+	return status;
+}
+
 bool report(bool pass, const char *fmt, ...)
 {
 	va_list ap;
@@ -107,6 +128,17 @@ DEFINE_REPORT_OUTCOME(report_pass, PASS)
 DEFINE_REPORT_OUTCOME(report_fail, FAIL)
 DEFINE_REPORT_OUTCOME(report_skip, SKIP)
 DEFINE_REPORT_OUTCOME(report_info, INFO)
+
+void report_skip_all(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record(SKIP, "", fmt, ap);
+	va_end(ap);
+	migrate_skip();
+	exit(report_summary_status(true));
+}
 
 bool report_xfail(bool xfail, bool pass, const char *fmt, ...)
 {
@@ -138,18 +170,5 @@ bool report_kfail(bool known, const char *why, bool pass, const char *fmt, ...)
 
 int report_summary(void)
 {
-	int status;
-
-	spin_lock(&report_lock);
-	printf("SUMMARY: %d tests, %d unexpected failures, %d expected failures, "
-	       "%d known failures, %d skipped\n",
-	       tests, failures, xfailures, kfailures, skipped);
-	if (failures)
-		status = EXIT_FAIL;
-	else if (tests == skipped)
-		status = EXIT_SKIP;
-	else
-		status = EXIT_PASS;
-	spin_unlock(&report_lock);
-	return status;
+	return report_summary_status(false);
 }

@@ -12,6 +12,12 @@ bool report(bool pass, const char *fmt, ...) __printf(2, 3);
 void report_pass(const char *fmt, ...) __printf(1, 2);
 void report_fail(const char *fmt, ...) __printf(1, 2);
 void report_skip(const char *fmt, ...) __printf(1, 2);
+/*
+ * The test's subject is absent (no ITS, no such CPU feature): a SKIP claim with the reason,
+ * then the test ends at once as a SKIP with that reason (FAIL if a claim failed before),
+ * whatever set-up claims passed. In a migration test it also tells the host (migrate_skip).
+ */
+void report_skip_all(const char *fmt, ...) __printf(1, 2) __noreturn;
 void report_info(const char *fmt, ...) __printf(1, 2);
 /* A claim the test itself expects to fail when xfail is true. */
 bool report_xfail(bool xfail, bool pass, const char *fmt, ...) __printf(3, 4);
