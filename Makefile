@@ -67,11 +67,12 @@ $(TEST_DIR)/%.o: $(SRCDIR)/common/%.c
 # Sources in scripts/host/<name>.c, binaries in host/<name> of the build directory. Sources
 # listed in host_shared are objects (host/<name>.o) that helpers link, not helpers:
 # host_objs_<name> lists what helper <name> links besides its own source.
-host_shared = qmp
+host_shared = qmp image
 host_tools = $(filter-out $(addprefix host/,$(host_shared)), \
 	$(patsubst $(SRCDIR)/scripts/host/%.c,host/%,$(wildcard $(SRCDIR)/scripts/host/*.c)))
 HOST_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11
 host_objs_migrate = host/qmp.o
+host_objs_supervise = host/image.o
 host_libs_migrate = -ljansson
 # Static too: installed trees run on hosts without libjansson.
 host_libs_results = -static -ljansson

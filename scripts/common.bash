@@ -147,20 +147,25 @@ pick_accel() {
 }
 
 # ensure_supervise: set SUPERVISE to the process supervisor, building it from
-# scripts/host/supervise.c into $BUILD_DIR/host/ when make has not (or it is stale).
+# scripts/host/supervise.c and image.c into $BUILD_DIR/host/ when make has not (or it is stale).
 ensure_supervise() {
 	# shellcheck disable=SC2034 # used by arch-run.bash
 	SUPERVISE=$BUILD_DIR/host/supervise
-	ensure_host_tool supervise
+	ensure_host_tool supervise "$SRCDIR/scripts/host/image.c"
 }
 
-# ensure_host_tool NAME [LIBS...]: build $BUILD_DIR/host/NAME from scripts/host/NAME.c when
-# make has not (or it is stale); an installed tree has no sources and keeps what it has.
+# ensure_host_tool NAME [ARGS...]: build $BUILD_DIR/host/NAME from scripts/host/NAME.c (ARGS:
+# more sources and libraries, after it on the compiler's command line) when make has not, or
+# when a source or scripts/host/*.h is newer; an installed tree has no sources and keeps what
+# it has.
 ensure_host_tool() {
-	local src=$SRCDIR/scripts/host/$1.c bin=$BUILD_DIR/host/$1 tmp
-	if [ -x "$bin" ] && ! [ "$src" -nt "$bin" ]; then
-		return 0
-	fi
+	local src=$SRCDIR/scripts/host/$1.c bin=$BUILD_DIR/host/$1 tmp f stale=0
+	[ -x "$bin" ] || stale=1
+	for f in "$src" "${@:2}" "$SRCDIR"/scripts/host/*.h; do
+		[[ $f == *.[ch] ]] || continue
+		[ ! "$f" -nt "$bin" ] || stale=1
+	done
+	[ "$stale" = 1 ] || return 0
 	[ -f "$src" ] || die "missing $src"
 	mkdir -p "$BUILD_DIR/host" || die "cannot create $BUILD_DIR/host"
 	tmp=$bin.tmp.$$

@@ -1,13 +1,17 @@
 /*
  * supervise: run one QEMU (or any command) for the test runner and make sure it dies.
  *
- *   supervise [-t SECONDS] [-k SECONDS] [-w PID] [-s STATUSFILE] [-S] [-p PIDFILE] -- CMD [ARGS...]
+ *   supervise [-t SECONDS] [-f SECONDS] [-i IMAGE] [-k SECONDS] [-w PID] [-s STATUSFILE] [-S]
+ *             [-p PIDFILE] -- CMD [ARGS...]
  *
  * The command runs in its own process group, with PR_SET_PDEATHSIG(SIGKILL) so it dies
  * with us.  Its stdout and stderr are relayed through pipes to our stdout and stderr, so
  * that we can tell whether it printed anything on stdout (the guest's serial console).
  *
  *   -t SECONDS  time limit (fractions allowed); on expiry SIGTERM the group, then SIGKILL
+ *   -f SECONDS  the same for the first byte on stdout (the guest's first word); "silent=1"
+ *   -i IMAGE    check the test image first (scripts/host/image.c); a bad one is not run:
+ *               "supervise: bad image IMAGE: reason" on stderr, exit status 125
  *   -k SECONDS  grace between SIGTERM and SIGKILL (default 3)
  *   -w PID      watch this process too (the runner): when it goes away, SIGKILL the group
  *   -s FILE     write the outcome as one line of KEY=VALUE words (see below)
@@ -26,9 +30,9 @@
  * QEMU would be stopped by SIGTTOU/SIGTTIN and hang until killed.
  *
  * Status line (after a newline of its own when the output did not end with one):
- * "exit=N signal=N timeout=0|1 stopped=0|SIG out_bytes=N err_bytes=N ms=N"
+ * "exit=N signal=N timeout=0|1 silent=0|1 stopped=0|SIG out_bytes=N err_bytes=N ms=N"
  * (exit=-1 when killed by a signal).  Our own exit status: the command's exit status,
- * 128+signal if it was killed, 124 on timeout, 125 when we could not run it at all.
+ * 128+signal if it was killed, 124 on timeout (either), 125 when we could not run it at all.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,6 +49,7 @@
 #include <unistd.h>
 
 #include "host-common.h"
+#include "image.h"
 
 /* SIGTERM the group, and SIGCONT it so that a stopped member acts on that at once. */
 static void terminate_group(pid_t pgid)
@@ -55,8 +60,8 @@ static void terminate_group(pid_t pgid)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: supervise [-t SECONDS] [-k SECONDS] [-w PID] [-s STATUSFILE] [-S] "
-			"[-p PIDFILE] -- COMMAND [ARGS...]\n");
+	fprintf(stderr, "usage: supervise [-t SECONDS] [-f SECONDS] [-i IMAGE] [-k SECONDS] [-w PID] "
+			"[-s STATUSFILE] [-S] [-p PIDFILE] -- COMMAND [ARGS...]\n");
 	exit(125);
 }
 
@@ -95,21 +100,53 @@ static ssize_t relay(int fd, int out)
 	return n;
 }
 
+/* The outcome line, to @file and/or (after a newline of its own) to stderr. */
+static void write_status(const char *line, const char *file, int to_stderr)
+{
+	if (file) {
+		FILE *f = fopen(file, "w");
+
+		if (f) {
+			fputs(line, f);
+			fclose(f);
+		}
+	}
+	if (to_stderr)
+		fprintf(stderr, "%ssupervise: status %s", last_byte == '\n' ? "" : "\n", line);
+}
+
+/* A test image QEMU cannot load would boot to silence: say why instead, run nothing. */
+static int refuse_bad_image(const char *image, const char *status_file, int status_line)
+{
+	char why[512];
+	const char *problem = image_problem(image, why, sizeof(why));
+
+	if (!problem)
+		return 0;
+	fprintf(stderr, "supervise: bad image %s: %s\n", image, problem);
+	write_status("exit=125 signal=0 timeout=0 silent=0 stopped=0 out_bytes=0 err_bytes=0 ms=0\n",
+		     status_file, status_line);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	long long timeout_ms = -1, grace_ms = 3000, start, deadline = -1, kill_at = -1;
-	const char *status_file = NULL, *pid_file = NULL;
+	long long first_ms = -1, first_deadline = -1;
+	const char *status_file = NULL, *pid_file = NULL, *image = NULL;
 	int status_line = 0;
 	pid_t watch = 0, child;
 	int out_pipe[2], err_pipe[2], watch_fd = -1, opt, status = 0, timed_out = 0;
-	int out_open = 1, err_open = 1, child_done = 0, stopped = 0, ret;
+	int out_open = 1, err_open = 1, child_done = 0, stopped = 0, ret, silent = 0;
 	int tty_mode = 0; /* 1: the command gets the terminal's foreground, 2: stdin /dev/null */
 	long long out_bytes = 0, err_bytes = 0;
 	sigset_t block, orig;
 
-	while ((opt = getopt(argc, argv, "+t:k:w:s:Sp:")) != -1) {
+	while ((opt = getopt(argc, argv, "+t:f:i:k:w:s:Sp:")) != -1) {
 		switch (opt) {
 		case 't': timeout_ms = parse_seconds_ms(optarg); break;
+		case 'f': first_ms = parse_seconds_ms(optarg); break;
+		case 'i': image = optarg; break;
 		case 'k': grace_ms = parse_seconds_ms(optarg); break;
 		case 'w': watch = (pid_t)atoi(optarg); break;
 		case 's': status_file = optarg; break;
@@ -129,6 +166,9 @@ int main(int argc, char **argv)
 			return 125;
 		}
 	}
+
+	if (image && refuse_bad_image(image, status_file, status_line))
+		return 125;
 
 	if (install_signal_pipe(1) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) {
 		perror("supervise: pipe");
@@ -203,6 +243,8 @@ int main(int argc, char **argv)
 
 	if (timeout_ms >= 0)
 		deadline = start + timeout_ms;
+	if (first_ms >= 0)
+		first_deadline = start + first_ms;
 
 	while (!child_done || out_open || err_open) {
 		struct pollfd fds[4];
@@ -234,6 +276,15 @@ int main(int argc, char **argv)
 			terminate_group(child);
 			kill_at = t + grace_ms;
 		}
+		if (!child_done && first_deadline >= 0 && !out_bytes && t >= first_deadline &&
+		    !timed_out && !silent) {
+			silent = 1;
+			fprintf(stderr, "%ssupervise: no output from the guest within %lld.%03lld s, "
+				"terminating %s\n", last_byte == '\n' ? "" : "\n",
+				first_ms / 1000, first_ms % 1000, argv[optind]);
+			terminate_group(child);
+			kill_at = t + grace_ms;
+		}
 		if (!child_done && kill_at >= 0 && t >= kill_at) {
 			kill(-child, SIGKILL);
 			kill_at = -1;
@@ -244,9 +295,12 @@ int main(int argc, char **argv)
 		if (!child_done) {
 			if (deadline >= 0 && !timed_out)
 				wait_ms = (int)(deadline - t);
+			if (first_deadline >= 0 && !out_bytes && !silent && !timed_out &&
+			    (wait_ms < 0 || first_deadline - t < wait_ms))
+				wait_ms = (int)(first_deadline - t);
 			if (kill_at >= 0 && (wait_ms < 0 || kill_at - t < wait_ms))
 				wait_ms = (int)(kill_at - t);
-			if (wait_ms < 0 && (deadline >= 0 || kill_at >= 0))
+			if (wait_ms < 0 && (deadline >= 0 || kill_at >= 0 || first_deadline >= 0))
 				wait_ms = 0;
 		} else {
 			wait_ms = 1000; /* only draining what is already buffered */
@@ -315,24 +369,15 @@ int main(int argc, char **argv)
 		char line[256];
 
 		snprintf(line, sizeof(line),
-			 "exit=%d signal=%d timeout=%d stopped=%d out_bytes=%lld err_bytes=%lld ms=%lld\n",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-			 WIFSIGNALED(status) ? WTERMSIG(status) : 0, timed_out, stopped, out_bytes,
+			 "exit=%d signal=%d timeout=%d silent=%d stopped=%d out_bytes=%lld err_bytes=%lld "
+			 "ms=%lld\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			 WIFSIGNALED(status) ? WTERMSIG(status) : 0, timed_out, silent, stopped, out_bytes,
 			 err_bytes, now_ms() - start);
-		if (status_file) {
-			FILE *f = fopen(status_file, "w");
-
-			if (f) {
-				fputs(line, f);
-				fclose(f);
-			}
-		}
-		if (status_line)
-			fprintf(stderr, "%ssupervise: status %s", last_byte == '\n' ? "" : "\n", line);
+		write_status(line, status_file, status_line);
 	}
 	if (stopped && stopped != SIGKILL)
 		return 128 + stopped;
-	if (timed_out)
+	if (timed_out || silent)
 		return 124;
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
