@@ -30,10 +30,30 @@ the current one, else the one this script is in).
 Named tests run even when in group nodefault.
 Environment: ACCEL=kvm|tcg, QEMU=binary, UNITTESTS_CFG=file, TIMEOUT_SCALE=factor,
 MAX_SMP=N (under KVM, run tests of up to N vCPUs; default: the host's CPUs),
+FIRST_OUTPUT_TIMEOUT=seconds (default 15 x TIMEOUT_SCALE),
 MIGRATION_MODE=precopy|postcopy (tests in group migration run under host/migrate).
 Logs: DIR/<test>.log (the QEMU command line, then all of QEMU's output), DIR/results.json.
 EOF
 }
+
+# A script's background job starts with SIGINT ignored, and bash cannot trap a signal that
+# was ignored when it started: run again with SIGINT at its default, so that the INT trap
+# below stops the run however it was started (docs/HACKING.md, "Runner").
+sigint_ignored() {
+	local line
+	while IFS= read -r line; do
+		[[ $line == SigIgn:* ]] || continue
+		line=${line#SigIgn:}
+		line=${line//[[:space:]]/}
+		(((16#$line >> 1) & 1)) && return 0
+		return 1
+	done </proc/self/status
+	return 1
+}
+if [ -z "${RUN_TESTS_SIGINT_RESET:-}" ] && [ -r /proc/self/status ] && sigint_ignored; then
+	export RUN_TESTS_SIGINT_RESET=1
+	exec env --default-signal=INT "$0" "$@"
+fi
 
 # The build directory is the current one, else the directory of $0 (a build directory's
 # symlink, or an installed tree); the sources are where config.mak says. Relative paths
@@ -121,6 +141,12 @@ fi
 logdir=$opt_logdir
 timeout_scale=${TIMEOUT_SCALE:-1}
 [[ $timeout_scale =~ ^[1-9][0-9]*$ ]] || die "TIMEOUT_SCALE must be a positive whole number"
+# A guest prints its first line within half a second of QEMU's start under TCG (boot
+# firmware and set-up before main are a few ms of guest code); 15 s leaves a factor of 30
+# for a 2-core host running 8 QEMUs at once. Silence beyond that is a broken image or a
+# guest stuck before main, not a slow host.
+first_output_timeout=${FIRST_OUTPUT_TIMEOUT:-$((15 * timeout_scale))}
+[[ $first_output_timeout =~ ^[1-9][0-9]*$ ]] || die "FIRST_OUTPUT_TIMEOUT must be a positive whole number"
 
 # ---- the test list
 cfg=${UNITTESTS_CFG:-$SRCDIR/$TEST_DIR/unittests.cfg}
@@ -212,6 +238,19 @@ else
 fi
 
 [ -d "$logdir" ] || mkdir -p "$logdir" || die "cannot create $logdir"
+# One run per log directory: a second one would overwrite the first's logs and read them
+# back as its own verdicts. The lock goes with the last process holding DIR/.lock open
+# (our supervisors inherit it while their QEMUs still write logs).
+lock_logs_dir() {
+	local holder=''
+	exec {logs_lock}<>"$1/.lock" || die "cannot open $1/.lock"
+	if ! flock -n "$logs_lock"; then
+		read -r holder <&"$logs_lock" || true
+		die "another run_tests.sh${holder:+ (pid $holder)} is running with log directory $1: wait for it to end, or give this run its own (-o DIR)"
+	fi
+	printf '%-12s\n' "$$" >&"$logs_lock"
+}
+lock_logs_dir "$logdir"
 
 declare -A running=()   # pid -> test
 declare -A reported=()  # test -> 1
@@ -355,7 +394,7 @@ start() {
 	run_print_cmd >"$log"
 	migration_env "$t"
 	TIMEOUT=$((CFG_TIMEOUT[$t] * timeout_scale)) MIGRATION=$REPLY MIGRATION_MODE=$migration_mode \
-		run_qemu >>"$log" 2>&1 </dev/null &
+		FIRST_OUTPUT_TIMEOUT=$first_output_timeout run_qemu >>"$log" 2>&1 </dev/null &
 	running[$!]=$t
 	started_us[$t]=${EPOCHREALTIME/./}
 	slots_used=$((slots_used + ${slots[$t]:-1}))

@@ -62,6 +62,7 @@ EOF
 run_build_cmd() {
 	local image=$1 append='' have_append=0
 	local -a user=()
+	RUN_IMAGE=$image
 	shift
 	while [ $# -gt 0 ]; do
 		if [ "$1" = -append ]; then
@@ -82,10 +83,13 @@ run_build_cmd() {
 	run_defaults "${user[@]}"
 	run_image_args "$image"
 	run_accel_args "$ACCEL"
+	# A new token for every run: the guest's exit path echoes it in its EXIT line, so no
+	# other text (an argument, a line printed early) can pass for the guest's exit.
+	printf -v RUN_EXIT_TOKEN '%08x%08x' "$SRANDOM" "$SRANDOM"
 	# The guest's environment comes first on its command line (docs/HACKING.md).
 	RUN_CMD=("$QEMU" "${run_base[@]}" "${run_accel[@]}" "${run_machine[@]}"
 		"${run_devices[@]}" -m "$run_memory" "${run_extra[@]}" "${user[@]}" "${run_image[@]}"
-		-append "QEMU_ACCEL=$ACCEL${KVM_MODULE:+ KVM_MODULE=$KVM_MODULE}${append:+ }$append")
+		-append "QEMU_ACCEL=$ACCEL${KVM_MODULE:+ KVM_MODULE=$KVM_MODULE} EXIT_TOKEN=$RUN_EXIT_TOKEN${append:+ }$append")
 }
 
 # run_print_cmd: the command line, shell-quoted, one line (the first line of a test's log).
@@ -108,9 +112,14 @@ run_print_cmd() {
 # MIGRATION=yes: the supervisor runs host/migrate (scripts/host/migrate.c), which starts
 # RUN_CMD as the source and a destination after each migration the guest asks for;
 # MIGRATION_MODE=precopy|postcopy picks how (docs/HACKING.md, "Migration").
+# The image is checked first (supervise -i: FAIL naming it, never a silent boot);
+# FIRST_OUTPUT_TIMEOUT (set by run_tests.sh) bounds the wait for the guest's first byte.
 run_qemu() {
-	local -a sup=("$SUPERVISE")
+	local -a sup=("$SUPERVISE" -i "$RUN_IMAGE")
 	[ -z "${TIMEOUT:-}" ] || sup+=(-t "$TIMEOUT")
+	if [ -n "${FIRST_OUTPUT_TIMEOUT:-}" ] && [ "${FIRST_OUTPUT_TIMEOUT}" -lt "${TIMEOUT:-0}" ]; then
+		sup+=(-f "$FIRST_OUTPUT_TIMEOUT")
+	fi
 	[ -z "${RUNNER_PID:-}" ] || sup+=(-w "$RUNNER_PID" -S)
 	if [ "${MIGRATION:-no}" = yes ]; then
 		if [ ! -x "$BUILD_DIR/host/migrate" ]; then

@@ -22,13 +22,13 @@ verdict_counts() {
 }
 
 # verdict_read_status: parse supervise's last line ("supervise: status exit=N signal=N
-# timeout=0|1 stopped=0|SIG out_bytes=N err_bytes=N ms=N") into vs_exit, vs_signal,
-# vs_timed_out, vs_stopped, vs_out_bytes, vs_err_bytes; vs_n = the lines before it.
+# timeout=0|1 silent=0|1 stopped=0|SIG out_bytes=N err_bytes=N ms=N") into vs_exit, vs_signal,
+# vs_timed_out, vs_silent, vs_stopped, vs_out_bytes, vs_err_bytes; vs_n = the lines before it.
 # False when there is none: QEMU never ran under the supervisor.
 verdict_read_status() {
 	local w v
 	local -a words=()
-	vs_exit=-1 vs_signal=0 vs_timed_out=0 vs_stopped=0 vs_out_bytes=0 vs_err_bytes=0
+	vs_exit=-1 vs_signal=0 vs_timed_out=0 vs_silent=0 vs_stopped=0 vs_out_bytes=0 vs_err_bytes=0
 	vs_n=${#vs_lines[@]}
 	[ "$vs_n" -gt 1 ] && [[ ${vs_lines[vs_n - 1]} == "supervise: status "* ]] || return 1
 	vs_n=$((vs_n - 1))
@@ -40,6 +40,7 @@ verdict_read_status() {
 		exit) vs_exit=$v ;;
 		signal) vs_signal=$v ;;
 		timeout) vs_timed_out=$v ;;
+		silent) vs_silent=$v ;;
 		stopped) vs_stopped=$v ;;
 		out_bytes) vs_out_bytes=$v ;;
 		err_bytes) vs_err_bytes=$v ;;
@@ -48,16 +49,42 @@ verdict_read_status() {
 	return 0
 }
 
+# verdict_exit_line LINE: true when LINE is an exit of this run's guest (vs_code = its
+# status). With a token on the command line (EXIT_TOKEN=, docs/HACKING.md), only an EXIT line
+# with that token counts; one without a token only for a failing status (1, 3 and up: an
+# exit path that runs before the environment is read), never for 0 (PASS) or 2 (SKIP).
+verdict_exit_line() {
+	[[ $1 =~ ^EXIT:\ STATUS=([0-9]+)(\ TOKEN=([0-9a-f]+))?$ ]] || return 1
+	local code=$((10#${BASH_REMATCH[1]})) token=${BASH_REMATCH[3]}
+	if [ -n "$vs_token" ] && [ "$token" != "$vs_token" ]; then
+		[ -z "$token" ] && [ "$code" != 0 ] && [ "$code" != 2 ] || return 1
+	fi
+	vs_code=$code
+	return 0
+}
+
 # verdict_scan_output: one pass over the output lines. Collects the claims (V_SUBS), the
-# SUMMARY numbers (v_*), the EXIT line (vs_have_exit, vs_code), the last SKIP reason, the
-# line before EXIT (an abort's message), host/migrate's error, the first other line and
-# QEMU's first error line (the first other line that is not a warning).
+# SUMMARY numbers (v_*), the guest's exit (vs_have_exit, vs_code), the last SKIP reason, the
+# line before EXIT (an abort's message), guest output after the exit (vs_after_exit), an
+# EXIT-looking line that is not the exit (vs_false_exit), host/migrate's error, the
+# supervisor's findings, QEMU's own lines (vs_qemu_signal: ended by a signal; vs_load_error:
+# cannot load the image), the first other line and QEMU's first error line.
 verdict_scan_output() {
-	local i line
+	local i line qemu_name=${V_CMD%% *}
+	qemu_name=${qemu_name##*/}
+	vs_token=''
+	[[ $V_CMD =~ EXIT_TOKEN=([0-9a-f]+) ]] && vs_token=${BASH_REMATCH[1]}
 	vs_have_exit=0 vs_code=-1 vs_last_skip='' vs_before_exit='' vs_first_err=''
-	vs_failed_lines=0 vs_migration_error='' vs_first_any=''
+	vs_failed_lines=0 vs_migration_error='' vs_first_any='' vs_after_exit='' vs_false_exit=''
+	vs_qemu_signal='' vs_load_error='' vs_bad_image='' vs_silence=''
 	for ((i = 1; i < vs_n; i++)); do
 		line=${vs_lines[i]%$'\r'}
+		# guest output after the exit: the exit was not the guest's last word
+		if [ "$vs_have_exit" = 1 ] && [ -z "$vs_after_exit" ] && [ -n "$line" ] &&
+			[[ $line != "$qemu_name:"* && $line != qemu-system-*:* && $line != 'supervise: '* &&
+				$line != 'migrate: '* && $line != MIGRATION-ERROR:* ]]; then
+			vs_after_exit=$line
+		fi
 		case $line in
 		FAIL:* | XPASS:*)
 			V_SUBS+=("$line")
@@ -77,16 +104,32 @@ verdict_scan_output() {
 			fi
 			;;
 		EXIT:\ STATUS=*)
-			if [[ $line =~ ^EXIT:\ STATUS=([0-9]+) ]]; then
-				vs_have_exit=1 vs_code=$((10#${BASH_REMATCH[1]}))
+			if verdict_exit_line "$line"; then
+				vs_have_exit=1 vs_after_exit=''
+			elif [ -z "$vs_false_exit" ]; then
+				vs_false_exit=$line
 			fi
 			;;
 		MIGRATION-ERROR:*)
 			# host/migrate's reason (docs/HACKING.md, "Migration"): the verdict
 			[ -n "$vs_migration_error" ] || vs_migration_error=${line#MIGRATION-ERROR: }
 			;;
+		'supervise: bad image '*) vs_bad_image=${line#supervise: } ;;
+		'supervise: no output from the guest within '*)
+			vs_silence=${line#supervise: }
+			vs_silence=${vs_silence%%,*}
+			;;
 		'' | backtrace:* | INFO:* | 'supervise: '* | 'MIGRATE: '* | 'migrate: '*) ;;
 		*)
+			if [[ $line == *": terminating on signal "* ]] && [[ $line == "$qemu_name:"* || $line == qemu-system-*:* ]]; then
+				# QEMU's SIGTERM/SIGINT/SIGHUP handler: it exits 0, as after a guest's exit
+				[ -n "$vs_qemu_signal" ] || vs_qemu_signal=${line#*: terminating on }
+			fi
+			case $line in
+			*"Error while loading elf kernel"* | *"could not load kernel"* | *"could not load "*" kernel"*)
+				[ -n "$vs_load_error" ] || vs_load_error=$line
+				;;
+			esac
 			[ "$vs_have_exit" = 1 ] || vs_before_exit=$line
 			[ -n "$vs_first_any" ] || vs_first_any=$line
 			if [ -z "$vs_first_err" ] && [[ $line != *warning:* ]]; then
@@ -99,14 +142,24 @@ verdict_scan_output() {
 }
 
 # verdict_ended_early: true (V_* set) when the run ended before the guest had its say:
-# stopped by the runner, timed out, or failed in host/migrate.
+# a bad image, stopped by the runner, timed out, no output from the guest in time, QEMU
+# terminated by a signal from elsewhere, a failure in host/migrate, or QEMU unable to
+# load the image (the build is broken: a FAIL, not a host limit).
 verdict_ended_early() {
-	if [ "$vs_stopped" != 0 ]; then
+	if [ -n "$vs_bad_image" ]; then
+		V_REASON=$vs_bad_image
+	elif [ "$vs_stopped" != 0 ]; then
 		V_REASON="interrupted"
 	elif [ "$vs_timed_out" = 1 ]; then
 		V_REASON="timeout after $1 s"
+	elif [ "$vs_silent" = 1 ]; then
+		V_REASON=${vs_silence:-no output from the guest}
 	elif [ -n "$vs_migration_error" ]; then
 		V_REASON="migration: $vs_migration_error"
+	elif [ -n "$vs_qemu_signal" ]; then
+		V_REASON="QEMU ended by $vs_qemu_signal, not through the guest's exit"
+	elif [ -n "$vs_load_error" ]; then
+		V_REASON="QEMU cannot load the image: $vs_load_error"
 	else
 		return 1
 	fi
@@ -128,13 +181,19 @@ verdict_no_exit_line() {
 	else
 		V_REASON="no EXIT line: guest crashed? QEMU exit status $vs_exit"
 	fi
+	if [ "$V_RESULT" = FAIL ] && [ -n "$vs_false_exit" ]; then
+		V_REASON+=" ('${vs_false_exit:0:40}' lacks this run's token)"
+	fi
 }
 
-# verdict_exit_disputed: true (V_REASON set) when QEMU's end contradicts the EXIT line,
-# or an exit status of 0 follows failed claims.
+# verdict_exit_disputed: true (V_REASON set) when the guest printed more after its exit,
+# QEMU's end is not the one the arch's exit path gives (run_exit_ok), or an exit status
+# of 0 follows failed claims.
 verdict_exit_disputed() {
 	local n
-	if [ "$vs_signal" != 0 ]; then
+	if [ -n "$vs_after_exit" ]; then
+		V_REASON="EXIT: STATUS=$vs_code was not the guest's last word: '${vs_after_exit:0:60}' followed"
+	elif [ "$vs_signal" != 0 ]; then
 		V_REASON="QEMU killed by signal $vs_signal after EXIT: STATUS=$vs_code"
 	elif ! run_exit_ok "$vs_exit" "$vs_code"; then
 		V_REASON="EXIT: STATUS=$vs_code but QEMU exit status $vs_exit"
@@ -163,15 +222,10 @@ verdict_from_exit_code() {
 		fi
 		;;
 	2)
+		# every claim skipped, or the subject is absent (report_skip_all, whose SKIP line
+		# is the last): the reason is that SKIP's, whatever set-up claims passed
 		V_RESULT=SKIP
-		if [ "$v_tests" -gt 0 ] && [ "$v_tests" != "$v_skipped" ]; then
-			verdict_counts
-			V_REASON=$REPLY
-		elif [ -n "$vs_last_skip" ]; then
-			V_REASON=$vs_last_skip
-		else
-			V_REASON="nothing tested"
-		fi
+		V_REASON=${vs_last_skip:-nothing tested}
 		;;
 	3) V_REASON="aborted${vs_before_exit:+: }$vs_before_exit" ;;
 	*) V_REASON="guest exit status $vs_code" ;;

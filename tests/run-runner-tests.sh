@@ -18,7 +18,19 @@ trap 'rm -rf "$scratch"' EXIT
 b=$scratch/build
 mkdir -p "$b/x86" "$scratch/tmp" "$scratch/pids"
 printf 'SRCDIR=%s\nARCH=x86_64\nTEST_DIR=x86\nHOST_CC=%s\nQEMU=\n' "$src" "${HOST_CC:-cc}" >"$b/config.mak"
-: >"$b/x86/a.flat"
+# make_elf FILE [FILESZ]: a minimal ELF64 image, one PT_LOAD of FILESZ bytes (default: the
+# file's own 120 bytes; more makes a truncated image); the runner checks images before QEMU
+make_elf() {
+	local sz
+	printf -v sz '\\x%02x\\x%02x' $((${2:-120} & 255)) $((${2:-120} >> 8))
+	printf '\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0\x01\0\0\0%b%b%b%b' \
+		'\0\0\0\0\0\0\0\0' '\x40\0\0\0\0\0\0\0' '\0\0\0\0\0\0\0\0' \
+		'\0\0\0\0\x40\0\x38\0\x01\0\0\0\0\0\0\0' >"$1"
+	printf '\x01\0\0\0\x05\0\0\0%b%b%b%b%b%b' '\0\0\0\0\0\0\0\0' \
+		'\0\0\x10\0\0\0\0\0' '\0\0\x10\0\0\0\0\0' "$sz\\0\\0\\0\\0\\0\\0" \
+		"$sz\\0\\0\\0\\0\\0\\0" '\0\x10\0\0\0\0\0\0' >>"$1"
+}
+make_elf "$b/x86/a.flat"
 host_cpus=$(nproc)
 
 passed=0 failed=0
@@ -264,7 +276,7 @@ if want verdicts; then
 	expect "verdict fail" hasline "FAIL fail (1 of 2 tests failed)"
 	expect "verdict skip" hasline "SKIP skip (needs a widget)"
 	expect "verdict abort" hasline "FAIL abort (aborted: x86/foo.c:12: main: assertion failed: x == 1)"
-	expect "verdict exit 0 with EXIT line" hasline "PASS poweroff (1 test)"
+	expect "verdict x86: QEMU exit 0 is not the debug-exit path" hasline "FAIL poweroff (EXIT: STATUS=0 but QEMU exit status 0)"
 	expect "verdict EXIT/status mismatch" hasline "FAIL mismatch (EXIT: STATUS=0 but QEMU exit status 5)"
 	expect "verdict no EXIT line" hasline "FAIL noexit (no EXIT line: guest crashed? QEMU exit status 1)"
 	expect "verdict no output" hasline "FAIL silent (no output, QEMU exit status 1)"
@@ -280,12 +292,12 @@ if want verdicts; then
 	expect "skip_on_kvm: runs under tcg" hasline "PASS kvmquirk (3 tests, 1 skipped)"
 	expect "verdict exit 0 after a FAIL line" hasline "FAIL lying (EXIT: STATUS=0, but 1 claims failed)"
 	expect "nodefault not run" eval '! has hidden'
-	expect "summary line last" lastline "SUMMARY: 3 passed, 10 failed, 6 skipped"
+	expect "summary line last" lastline "SUMMARY: 2 passed, 11 failed, 6 skipped"
 	expect "exit status on failure" eval '[ $rc = 1 ]'
 	expect "no QEMU left after timeouts" all_dead
 	expect "no temp files left" no_temp_left
-	expect "log has the command line" eval 'head -n 1 "$b/logs/pass.log" | grep -q -- "-append .QEMU_ACCEL=tcg pass"'
-	expect "log has the output" grep -qx "EXIT: STATUS=0" "$b/logs/pass.log"
+	expect "log has the command line" eval 'head -n 1 "$b/logs/pass.log" | grep -qE -- "-append .QEMU_ACCEL=tcg EXIT_TOKEN=[0-9a-f]{16} pass"'
+	expect "log has the output" grep -qxE "EXIT: STATUS=0 TOKEN=[0-9a-f]{16}" "$b/logs/pass.log"
 	expect "log has QEMU's stderr" grep -q "unable to find CPU model" "$b/logs/refuse.log"
 fi
 
@@ -302,7 +314,7 @@ if want tap; then
 	expect "tap descriptions are the cfg names only" eval \
 		'! printf "%s\n" "$out" | grep -E "^(not )?ok " | grep -vqE "^(not )?ok [0-9]+ - [A-Za-z0-9_.+-]+( # skip .*)?$"'
 	expect "tap sub-results as comments" hasline "# FAIL: two"
-	expect "tap summary last" lastline "SUMMARY: 3 passed, 10 failed, 6 skipped"
+	expect "tap summary last" lastline "SUMMARY: 2 passed, 11 failed, 6 skipped"
 	if perl -MTAP::Parser -e 1 2>/dev/null; then
 		tapout=$out
 		out=$(printf '%s\n' "$tapout" | perl -MTAP::Parser -e '
@@ -348,7 +360,7 @@ hidden" ]'
 	expect "QEMU not in PATH is an error" eval '[ $rc = 2 ] && has "no-such-qemu-binary"'
 	run ACCEL=hvf -- pass
 	expect "bad ACCEL is an error" eval '[ $rc = 2 ]'
-	run -- pass poweroff
+	run -- pass kvmquirk
 	expect "all passing: exit 0" eval '[ $rc = 0 ] && lastline "SUMMARY: 2 passed, 0 failed, 0 skipped"'
 	run -- -v pass
 	expect "-v prints the QEMU command line" eval 'printf "%s\n" "$out" | grep -q "^$fake .*-kernel x86/a.flat"'
@@ -368,7 +380,7 @@ EOF
 	out=$(cat "$b/logs/args.log")
 	expect "smp passed" hasline "INFO: arg: 3"
 	expect "qemu_params split like the shell" eval 'hasline "INFO: arg: qemu64,+x2apic" && hasline "INFO: arg: pci-testdev,id=a b" && hasline "INFO: arg: x=\"y"'
-	expect "test_args after QEMU_ACCEL, outer quotes dropped" hasline "INFO: arg: QEMU_ACCEL=tcg args one 'two three'"
+	expect "test_args after QEMU_ACCEL and the token, outer quotes dropped" eval 'printf "%s\n" "$out" | grep -qxE "INFO: arg: QEMU_ACCEL=tcg EXIT_TOKEN=[0-9a-f]{16} args one '"'"'two three'"'"'"'
 	expect "x86 exit device" hasline "INFO: arg: isa-debug-exit,iobase=0xf4,iosize=0x4"
 fi
 
@@ -434,7 +446,7 @@ timeout = 60
 file = a.flat
 test_args = pass
 EOF
-	: >"$b/x86/b.flat"
+	make_elf "$b/x86/b.flat"
 	# Own process group: a background job would otherwise ignore SIGINT. Default signal
 	# actions: when these tests were started in the background of a non-interactive shell,
 	# they inherit SIGINT ignored, which bash can neither trap nor reset.
@@ -466,14 +478,139 @@ if want signals; then
 	signal_case SIGKILL KILL 137
 fi
 
+# ---- verdicts that must not be fooled: each case injects the fault itself
+# A whole-subject skip after a passing set-up claim; guest output after its exit; QEMU that
+# cannot load the kernel; truncated and empty images (checked before QEMU starts); a guest
+# that never prints (bounded by FIRST_OUTPUT_TIMEOUT, not by the test's timeout).
+if want injections; then
+	cfg <<'EOF'
+[skipall]
+file = a.flat
+test_args = skipall
+[afterexit]
+file = a.flat
+test_args = afterexit
+[loadfail]
+file = a.flat
+test_args = loadfail
+[cut]
+file = cut.flat
+test_args = pass
+[empty]
+file = empty.flat
+test_args = pass
+[quiet]
+file = a.flat
+test_args = quiet
+timeout = 60
+EOF
+	make_elf "$b/x86/cut.flat" 4096
+	: >"$b/x86/empty.flat"
+	start=$(date +%s%N)
+	run FIRST_OUTPUT_TIMEOUT=1 -- -j 3
+	ms=$((($(date +%s%N) - start) / 1000000))
+	expect "subject absent after a set-up claim: SKIP with its reason" hasline "SKIP skipall (gicv3: its-trigger: no ITS in the device tree)"
+	expect "output after EXIT: FAIL" hasline "FAIL afterexit (EXIT: STATUS=0 was not the guest's last word: 'PASS: printed after the exit' followed)"
+	expect "QEMU cannot load the kernel: FAIL" hasline "FAIL loadfail (QEMU cannot load the image: qemu-system-x86_64: Error while loading elf kernel)"
+	expect "truncated image: FAIL naming it" hasline "FAIL cut (bad image x86/cut.flat: truncated: loadable segment 0 ends at byte 4096, the file has 120)"
+	expect "empty image: FAIL naming it" hasline "FAIL empty (bad image x86/empty.flat: empty file)"
+	expect "silent guest: FAIL at the first-output bound ($ms ms, timeout 60 s)" eval 'hasline "FAIL quiet (no output from the guest within 1.000 s)" && [ $ms -lt 30000 ]'
+	expect "injections: summary" lastline "SUMMARY: 0 passed, 5 failed, 1 skipped"
+fi
+
+# Text that looks like an exit, then QEMU ended from outside (a signal to QEMU itself, as
+# a host shutdown or an impatient user would): QEMU's handler exits 0, and the EXIT line
+# lacks the run's token. FAIL, saying how QEMU ended.
+false_exit_case() { # NAME SIGNAL EXPECTED-LINE
+	local name=$1 sig=$2 line=$3 pid qpid i
+	rm -f "$scratch"/pids/* "$b/logs/liar.log"
+	cfg <<'EOF'
+[liar]
+file = a.flat
+test_args = "echo:EXIT: STATUS=0|SUMMARY: 1 tests, 0 unexpected failures, 0 expected failures, 0 known failures, 0 skipped"
+timeout = 60
+EOF
+	(cd "$b" && exec env TMPDIR="$scratch/tmp" QEMU="$fake" ACCEL=tcg UNITTESTS_CFG="$scratch/t.cfg" \
+		FAKE_QEMU_PIDDIR="$scratch/pids" "$runner" >"$scratch/liar.out" 2>&1) &
+	pid=$!
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$scratch/pids/a.flat.pid" ] && grep -q "EXIT: STATUS=0" "$b/logs/liar.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	qpid=$(cat "$scratch/pids/a.flat.pid")
+	kill "-$sig" "$qpid"
+	rc=0
+	wait "$pid" || rc=$?
+	out=$(cat "$scratch/liar.out")
+	expect "false exit, QEMU got SIG$sig: $line" eval 'hasline "$line" && [ $rc = 1 ]'
+}
+if want false-exit; then
+	false_exit_case term TERM "FAIL liar (QEMU ended by signal 15 from pid unknown, not through the guest's exit)"
+	false_exit_case kill KILL "FAIL liar (QEMU killed by signal 9, no EXIT line ('EXIT: STATUS=0' lacks this run's token))"
+fi
+
+# Two runs in one build directory: the second is refused at once, the first is untouched.
+if want concurrent; then
+	rm -f "$scratch"/pids/*
+	cfg <<'EOF'
+[h1]
+file = a.flat
+test_args = hang
+timeout = 60
+EOF
+	(cd "$b" && exec env TMPDIR="$scratch/tmp" QEMU="$fake" ACCEL=tcg UNITTESTS_CFG="$scratch/t.cfg" \
+		FAKE_QEMU_PIDDIR="$scratch/pids" "$runner" >"$scratch/first.out" 2>&1) &
+	first=$!
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$scratch/pids/a.flat.pid" ] && break
+		sleep 0.05
+	done
+	run -- h1
+	expect "second run in the same build dir refused" eval '[ $rc = 2 ] && has "another run_tests.sh (pid $first) is running" && ! has SUMMARY'
+	kill -TERM "$first"
+	rc=0
+	wait "$first" || rc=$?
+	out=$(cat "$scratch/first.out")
+	expect "first run keeps its own verdicts" eval '[ $rc = 143 ] && hasline "FAIL h1 (interrupted)" && lastline "SUMMARY: 0 passed, 1 failed, 0 skipped"'
+	run -- -l
+	expect "the lock goes with the run" eval '[ $rc = 0 ]'
+fi
+
+# SIGINT to a run a script started in the background (which starts with SIGINT ignored).
+if want sigint-background; then
+	rm -f "$scratch"/pids/*
+	cfg <<'EOF'
+[h1]
+file = a.flat
+test_args = hang
+timeout = 60
+EOF
+	rc=0
+	out=$(cd "$b" && TMPDIR="$scratch/tmp" QEMU="$fake" ACCEL=tcg UNITTESTS_CFG="$scratch/t.cfg" \
+		FAKE_QEMU_PIDDIR="$scratch/pids" bash -c '
+		"$1" >"$2" 2>&1 &
+		pid=$!
+		for ((i = 0; i < 200; i++)); do
+			[ -e "$3/a.flat.pid" ] && break
+			sleep 0.05
+		done
+		grep -q "^SigIgn:.*[2367abef]$" /proc/$pid/status && echo "SIGINT ignored at start"
+		kill -INT $pid
+		wait $pid
+		echo "rc=$?"' bash "$runner" "$scratch/bg.out" "$scratch/pids" 2>&1) || rc=$?
+	out+=$'\n'$(cat "$scratch/bg.out")
+	expect "SIGINT stops a run started in a script's background" eval 'hasline "rc=130" && hasline "FAIL h1 (interrupted)"'
+	expect "SIGINT background: no QEMU left" all_dead
+fi
+
 # ---- the run script by hand
 if want run-script; then
 	rc=0
 	out=$(cd "$b" && RUN_DRY_RUN=1 QEMU="$fake" ACCEL=tcg "$src/x86/run" x86/a.flat -smp 2 -append "x y" 2>&1) || rc=$?
-	expect "x86/run dry run prints the command" eval '[ $rc = 0 ] && has "-smp 2 -kernel x86/a.flat -append '"'"'QEMU_ACCEL=tcg x y'"'"'"'
+	expect "x86/run dry run prints the command" eval '[ $rc = 0 ] && [[ $out =~ "-smp 2 -kernel x86/a.flat -append '"'"'QEMU_ACCEL=tcg EXIT_TOKEN="[0-9a-f]{16}" x y'"'"'" ]]'
 	rc=0
 	out=$(cd "$b" && QEMU="$fake" ACCEL=tcg "$src/x86/run" x86/a.flat -append fail 2>&1) || rc=$?
-	expect "x86/run exit status is QEMU's" eval '[ $rc = 3 ] && hasline "EXIT: STATUS=1"'
+	expect "x86/run exit status is QEMU's" eval '[ $rc = 3 ] && has "EXIT: STATUS=1 TOKEN="'
 	rc=0
 	out=$(cd "$b" && QEMU="$fake" "$src/x86/run" x86/nope.flat 2>&1) || rc=$?
 	expect "x86/run missing image" eval '[ $rc = 2 ] && has "x86/nope.flat"'

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # checks are strings for eval: they expand when they run
+# Faults injected into real runs (a built build directory, real QEMU, TCG), each of which
+# once got a wrong verdict; the runner must now give the right one:
+#   tests/verdict-injections.sh BUILD_DIR
+# - arm64: the ITS switched off (-machine gic-version=3,its=off) under its-trigger and
+#   its-introspection: the subject is absent, so SKIP naming it, whatever set-up passed;
+# - any arch: a truncated and an empty copy of an image: FAIL naming the image, at once;
+# - x86: an image QEMU refuses to load (ELF for another machine): FAIL, not SKIP;
+# - arm64, x86: a guest that printed an EXIT-looking line and waits, then QEMU ends on
+#   SIGTERM from outside (QEMU exits 0): FAIL saying so, never PASS.
+# Leaves nothing behind (its images and cfg are removed). Last line: "SUMMARY: ...".
+set -euo pipefail
+
+build=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
+cd "$build"
+arch=$(sed -n 's/^ARCH=//p' config.mak)
+dir=$(sed -n 's/^TEST_DIR=//p' config.mak)
+passed=0 failed=0
+cfg=$(mktemp)
+made=()
+trap 'rm -f "$cfg" "${made[@]}"' EXIT
+
+check() { # NAME CONDITION
+	if eval "$2"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAILED: $1"
+		printf '%s\n' "$out" | sed 's/^/    | /'
+	fi
+}
+runner() { # ARGS...: run the suite on $cfg under TCG; sets out
+	out=$(ACCEL=tcg UNITTESTS_CFG=$cfg ./run_tests.sh "$@" 2>&1) || true
+}
+has() { printf '%s\n' "$out" | grep -qxF -- "$1"; }
+
+case $arch in
+arm64) image=selftest.flat elf=selftest.elf hang_image=migration.flat ;;
+s390x) image=selftest.elf elf='' hang_image='' ;;
+*) image=selftest.flat elf='' hang_image=migration.flat ;;
+esac
+[ -f "$dir/$image" ] || { echo "$dir/$image not built"; exit 2; }
+
+# ---- truncated and empty images
+head -c 4000 "$dir/$image" >"$dir/cut-$image"
+: >"$dir/empty-$image"
+made+=("$dir/cut-$image" "$dir/empty-$image")
+if [ -n "$elf" ]; then
+	cp "$dir/$elf" "$dir/cut-$elf" # an Image is checked against the ELF it was made from
+	made+=("$dir/cut-$elf")
+fi
+cat >"$cfg" <<CFG
+[cut]
+file = cut-$image
+[empty]
+file = empty-$image
+CFG
+start=$SECONDS
+runner -j2
+check "$arch: truncated image FAILs naming it" 'has "FAIL cut (bad image $dir/cut-$image: "*")" || printf "%s\n" "$out" | grep -q "^FAIL cut (bad image $dir/cut-$image: "'
+check "$arch: empty image FAILs naming it" 'has "FAIL empty (bad image $dir/empty-$image: empty file)"'
+check "$arch: bad images fail at once ($((SECONDS - start)) s)" '[ $((SECONDS - start)) -lt 20 ]'
+
+# ---- x86: an ELF QEMU refuses (e_machine of another architecture)
+if [ "$arch" = x86_64 ] || [ "$arch" = i386 ]; then
+	cp "$dir/$image" "$dir/alien-$image"
+	made+=("$dir/alien-$image")
+	printf '\xb7\x00' | dd of="$dir/alien-$image" bs=1 seek=18 conv=notrunc status=none # EM_AARCH64
+	printf '[alien]\nfile = alien-%s\n' "$image" >"$cfg"
+	runner alien
+	check "$arch: QEMU that cannot load the kernel is a FAIL" 'printf "%s\n" "$out" | grep -q "^FAIL alien (QEMU cannot load the image: "'
+fi
+
+# ---- arm64: the ITS absent under the ITS tests
+if [ "$arch" = arm64 ]; then
+	cat >"$cfg" <<'CFG'
+[its-trigger-off]
+file = gic.flat
+smp = 4
+qemu_params = -machine gic-version=3,its=off
+test_args = its-trigger 3
+[its-introspection-off]
+file = gic.flat
+smp = 4
+qemu_params = -machine gic-version=3,its=off
+test_args = its-introspection 3
+CFG
+	runner -j2
+	check "arm64 its=off: its-trigger SKIPs naming the absent ITS" 'printf "%s\n" "$out" | grep -qE "^SKIP its-trigger-off \(.*ITS.*\)$"'
+	check "arm64 its=off: its-introspection SKIPs naming the absent ITS" 'printf "%s\n" "$out" | grep -qE "^SKIP its-introspection-off \(.*ITS.*\)$"'
+fi
+
+# ---- a guest waiting forever after an EXIT-looking line; QEMU then gets SIGTERM
+if [ -n "$hang_image" ] && [ -f "$dir/$hang_image" ]; then
+	# MIGRATION= tells the guest a host answers its migration request: none does, it waits
+	printf '[waits]\nfile = %s\ntest_args = "MIGRATION=precopy selftest 1"\ntimeout = 120\n' \
+		"$hang_image" >"$cfg"
+	ACCEL=tcg UNITTESTS_CFG=$cfg ./run_tests.sh waits >"$cfg.out" 2>&1 &
+	pid=$!
+	made+=("$cfg.out")
+	for ((i = 0; i < 300; i++)); do
+		grep -q "^MIGRATE: request 1" logs/waits.log 2>/dev/null && break
+		sleep 0.1
+	done
+	qpid=$(pgrep -f -- "^[^ ]*qemu-system-[^ ]* .*-kernel $dir/$hang_image" | head -n 1 || true)
+	[ -z "$qpid" ] || kill -TERM "$qpid"
+	wait "$pid" || true
+	out=$(cat "$cfg.out")
+	check "$arch: QEMU ended by SIGTERM from outside is a FAIL saying so" 'printf "%s\n" "$out" | grep -qE "^FAIL waits \(QEMU ended by signal 15 from pid [0-9]+.*, not through the guest.s exit\)$"'
+fi
+
+echo "SUMMARY: $passed passed, $failed failed, 0 skipped"
+[ "$failed" = 0 ]
