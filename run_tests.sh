@@ -30,7 +30,7 @@ the current one, else the one this script is in).
 Named tests run even when in group nodefault.
 Environment: ACCEL=kvm|tcg, QEMU=binary, UNITTESTS_CFG=file, TIMEOUT_SCALE=factor,
 MAX_SMP=N (under KVM, run tests of up to N vCPUs; default: the host's CPUs),
-FIRST_OUTPUT_TIMEOUT=seconds (default 15 x TIMEOUT_SCALE),
+FIRST_OUTPUT_TIMEOUT=seconds (default 30 x TIMEOUT_SCALE),
 MIGRATION_MODE=precopy|postcopy (tests in group migration run under host/migrate).
 Logs: DIR/<test>.log (the QEMU command line, then all of QEMU's output), DIR/results.json.
 EOF
@@ -141,11 +141,12 @@ fi
 logdir=$opt_logdir
 timeout_scale=${TIMEOUT_SCALE:-1}
 [[ $timeout_scale =~ ^[1-9][0-9]*$ ]] || die "TIMEOUT_SCALE must be a positive whole number"
-# A guest prints its first line within half a second of QEMU's start under TCG (boot
-# firmware and set-up before main are a few ms of guest code); 15 s leaves a factor of 30
-# for a 2-core host running 8 QEMUs at once. Silence beyond that is a broken image or a
-# guest stuck before main, not a slow host.
-first_output_timeout=${FIRST_OUTPUT_TIMEOUT:-$((15 * timeout_scale))}
+# A guest prints its first line (lib/argv.c, "INFO: NAME: started", before main) a few ms
+# of guest code after QEMU starts; what takes time is QEMU's own start, a tenth of a second
+# on an idle host and several seconds on a 2-core host running 8 QEMUs under TCG. 30 s
+# leaves a factor of 4 over that; silence beyond it is a broken image or a guest stuck in
+# boot, not a slow host, and costs 30 s instead of the whole timeout.
+first_output_timeout=${FIRST_OUTPUT_TIMEOUT:-$((30 * timeout_scale))}
 [[ $first_output_timeout =~ ^[1-9][0-9]*$ ]] || die "FIRST_OUTPUT_TIMEOUT must be a positive whole number"
 
 # ---- the test list

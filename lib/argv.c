@@ -58,16 +58,12 @@ static char *next_word(char **p)
 	return w;
 }
 
-void setup_args(const char *cmdline)
+/* Cuts the command line into environment words and argv[1..]. */
+static void split_cmdline(const char *cmdline)
 {
 	char *p = args_copy, *w;
 	bool in_env = true;
 
-	if (!__argv[0])
-		setup_args_progname("test");
-	__argc = 1;
-	if (!cmdline)
-		return;
 	strncpy(args_copy, cmdline, sizeof(args_copy) - 1);
 	while ((w = next_word(&p))) {
 		if (in_env && is_env_word(w) && nr_env < MAX_ENV) {
@@ -78,6 +74,22 @@ void setup_args(const char *cmdline)
 		if (__argc < MAX_ARGS)
 			__argv[__argc++] = w;
 	}
+}
+
+void setup_args(const char *cmdline)
+{
+	if (!__argv[0])
+		setup_args_progname("test");
+	__argc = 1;
+	if (cmdline)
+		split_cmdline(cmdline);
+	/*
+	 * The guest's first word, as soon as the console works and the command line is read
+	 * (every arch calls this before main): the runner bounds the wait for it
+	 * (FIRST_OUTPUT_TIMEOUT), so an image that never boots fails at once, however long a
+	 * test then computes before its first claim.
+	 */
+	printf("INFO: %s: started\n", __argv[0]);
 }
 
 char *getenv(const char *name)
