@@ -219,10 +219,8 @@ static void test_ipi(int argc, char **argv)
 	int sgi;
 
 	gic_test_begin(argv[0]);
-	if (nr_cpus < 2 || nr_cpus > GIC_NR_SGIS) {
-		report_skip("needs 2 to %d cpus, have %d", GIC_NR_SGIS, nr_cpus);
-		return;
-	}
+	if (nr_cpus < 2 || nr_cpus > GIC_NR_SGIS)
+		report_skip_all("needs 2 to %d cpus, have %d", GIC_NR_SGIS, nr_cpus);
 	for (sgi = 0; sgi < nr_cpus; sgi++)
 		gic_set_handler(sgi, ipi_handler);
 	on_cpus(ipi_listen, NULL);

@@ -41,7 +41,8 @@ static bool report_irb(bool ok, const char *what)
 	return report(ok, "%s", what);
 }
 
-static bool find_device(void)
+/* Sets schid to the virtio-ccw device's subchannel; NULL, or why there is none (in @why). */
+static const char *find_device(char *why, size_t size)
 {
 	u32 schids[16];
 	struct schib schib;
@@ -54,7 +55,7 @@ static bool find_device(void)
 	if (!n) {
 		report_prefix_pop();
 		free_page(id);
-		return false;
+		return "no subchannel with a device number (run with a virtio-ccw device, see unittests.cfg)";
 	}
 	report_info("%d subchannel(s) with a device number", n);
 	report(stsch(ABSENT_SUBCHANNEL, &schib) == 3, "STSCH of an absent subchannel: cc 3");
@@ -62,11 +63,14 @@ static bool find_device(void)
 	report(found >= 0, "SENSE ID finds control-unit type %#x", VIRTIO_CCW_CU_TYPE);
 	report_prefix_pop();
 	free_page(id);
-	if (found < 0)
-		return false;
+	if (found < 0) {
+		snprintf(why, size, "%d subchannel(s), none with control-unit type %#x (virtio-ccw)",
+			 n, VIRTIO_CCW_CU_TYPE);
+		return why;
+	}
 	schid = found;
 	report_info("virtio-ccw device on subchannel %#x", schid);
-	return true;
+	return NULL;
 }
 
 static void check_enable(void)
@@ -292,11 +296,13 @@ out:
 
 int main(int argc, char **argv, char **envp)
 {
+	char why[128];
+	const char *absent;
+
 	report_prefix_push("css");
-	if (!find_device()) {
-		report_skip("no subchannels (run with a virtio-ccw device, see unittests.cfg)");
-		goto out;
-	}
+	absent = find_device(why, sizeof(why));
+	if (absent)
+		report_skip_all("%s", absent);
 	check_enable();
 	check_sense_id();
 	check_read();
@@ -306,7 +312,6 @@ int main(int argc, char **argv, char **envp)
 	check_crw();
 	check_chsc();
 	check_measurement();
-out:
 	report_prefix_pop();
 	return report_summary();
 }
