@@ -21,7 +21,7 @@ static bool on_tcg, on_kvm, on_pvm; /* on_pvm: the nested kvm_pvm host */
 	"tcg-msr-gp: QEMU 7.2 TCG WRMSR/RDMSR do no reserved-bit, canonical or unknown-MSR checks"
 #define TCG_PAT "tcg-pat: QEMU 7.2 TCG stores any IA32_PAT value"
 #define KVM_PAT "kvm-pvm-pat: kvm_pvm stores any IA32_PAT value"
-#define TCG_TSC "tcg-tsc-write: QEMU 7.2 TCG ignores WRMSR to IA32_TSC (and RDMSR reads 0)"
+#define TCG_TSC "tcg-tsc-write: QEMU 7.2 TCG ignores WRMSR to IA32_TSC"
 #define KVM_TSC "kvm-pvm-tsc-write: kvm_pvm ignores WRMSR to IA32_TSC"
 
 /* A claim with the known deviation of TCG (@tcg_why) and/or of the kvm_pvm module (@kvm_why). */
