@@ -137,6 +137,9 @@ for arch in "${arches[@]}"; do
 		if tests/migration-kill-dest.sh "$dir" 2>&1 | tee "$out"; then :; fi
 		add_summary "$out" "migration-kill-dest"
 	fi
+	echo "== $arch: faults injected into real runs get the right verdict (tests/verdict-injections.sh)"
+	if tests/verdict-injections.sh "$dir" 2>&1 | tee "$out"; then :; fi
+	add_summary "$out" "$arch verdict-injections"
 	echo "== $arch: group crash (each must abort with an exception dump)"
 	check_crash_group "$dir" "$arch"
 	if [ -z "${install_done:-}" ]; then

@@ -506,15 +506,13 @@ timeout = 60
 EOF
 	make_elf "$b/x86/cut.flat" 4096
 	: >"$b/x86/empty.flat"
-	start=$(date +%s%N)
 	run FIRST_OUTPUT_TIMEOUT=1 -- -j 3
-	ms=$((($(date +%s%N) - start) / 1000000))
 	expect "subject absent after a set-up claim: SKIP with its reason" hasline "SKIP skipall (gicv3: its-trigger: no ITS in the device tree)"
 	expect "output after EXIT: FAIL" hasline "FAIL afterexit (EXIT: STATUS=0 was not the guest's last word: 'PASS: printed after the exit' followed)"
 	expect "QEMU cannot load the kernel: FAIL" hasline "FAIL loadfail (QEMU cannot load the image: qemu-system-x86_64: Error while loading elf kernel)"
 	expect "truncated image: FAIL naming it" hasline "FAIL cut (bad image x86/cut.flat: truncated: loadable segment 0 ends at byte 4096, the file has 120)"
 	expect "empty image: FAIL naming it" hasline "FAIL empty (bad image x86/empty.flat: empty file)"
-	expect "silent guest: FAIL at the first-output bound ($ms ms, timeout 60 s)" eval 'hasline "FAIL quiet (no output from the guest within 1.000 s)" && [ $ms -lt 30000 ]'
+	expect "silent guest: FAIL at the first-output bound, not the 60 s timeout" hasline "FAIL quiet (no output from the guest within 1.000 s)"
 	expect "injections: summary" lastline "SUMMARY: 0 passed, 5 failed, 1 skipped"
 fi
 

@@ -99,12 +99,21 @@ if [ -n "$hang_image" ] && [ -f "$dir/$hang_image" ]; then
 	ACCEL=tcg UNITTESTS_CFG=$cfg ./run_tests.sh waits >"$cfg.out" 2>&1 &
 	pid=$!
 	made+=("$cfg.out")
-	for ((i = 0; i < 300; i++)); do
-		grep -q "^MIGRATE: request 1" logs/waits.log 2>/dev/null && break
+	qpid=''
+	for ((i = 0; i < 1000; i++)); do
+		if grep -q "^MIGRATE: request 1" logs/waits.log 2>/dev/null; then
+			# this run's QEMU alone: its command line has this run's token
+			token=$(sed -n '1s/.*EXIT_TOKEN=\([0-9a-f]*\).*/\1/p' logs/waits.log)
+			qpid=$(pgrep -f -- "^[^ ]*qemu-system-[^ ]* .*EXIT_TOKEN=$token" | head -n 1 || true)
+			[ -z "$qpid" ] || break
+		fi
 		sleep 0.1
 	done
-	qpid=$(pgrep -f -- "^[^ ]*qemu-system-[^ ]* .*-kernel $dir/$hang_image" | head -n 1 || true)
-	[ -z "$qpid" ] || kill -TERM "$qpid"
+	if [ -n "$qpid" ]; then
+		kill -TERM "$qpid"
+	else
+		kill -TERM "$pid" # the guest never got there: end the run, the check fails
+	fi
 	wait "$pid" || true
 	out=$(cat "$cfg.out")
 	check "$arch: QEMU ended by SIGTERM from outside is a FAIL saying so" 'printf "%s\n" "$out" | grep -qE "^FAIL waits \(QEMU ended by signal 15 from pid [0-9]+.*, not through the guest.s exit\)$"'
