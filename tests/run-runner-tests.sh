@@ -479,6 +479,23 @@ if want signals; then
 fi
 
 # ---- verdicts that must not be fooled: each case injects the fault itself
+# start_runner OUTFILE: the runner in the background on $scratch/t.cfg (pid in $bg_pid)
+start_runner() {
+	(cd "$b" && exec env TMPDIR="$scratch/tmp" QEMU="$fake" ACCEL=tcg UNITTESTS_CFG="$scratch/t.cfg" \
+		FAKE_QEMU_PIDDIR="$scratch/pids" "$runner" >"$1" 2>&1) &
+	bg_pid=$!
+}
+# hang_cfg: one test whose fake QEMU hangs (and says it is ready) until killed
+hang_cfg() {
+	rm -f "$scratch"/pids/*
+	cfg <<'EOF'
+[h1]
+file = a.flat
+test_args = hang
+timeout = 60
+EOF
+}
+
 # A whole-subject skip after a passing set-up claim; guest output after its exit; QEMU that
 # cannot load the kernel; truncated and empty images (checked before QEMU starts); a guest
 # that never prints (bounded by FIRST_OUTPUT_TIMEOUT, not by the test's timeout).
@@ -520,25 +537,19 @@ fi
 # a host shutdown or an impatient user would): QEMU's handler exits 0, and the EXIT line
 # lacks the run's token. FAIL, saying how QEMU ended.
 false_exit_case() { # NAME SIGNAL EXPECTED-LINE
-	local name=$1 sig=$2 line=$3 pid qpid i
-	rm -f "$scratch"/pids/* "$b/logs/liar.log"
+	local name=$1 sig=$2 line=$3
+	rm -f "$scratch"/pids/*
 	cfg <<'EOF'
 [liar]
 file = a.flat
 test_args = "echo:EXIT: STATUS=0|SUMMARY: 1 tests, 0 unexpected failures, 0 expected failures, 0 known failures, 0 skipped"
 timeout = 60
 EOF
-	(cd "$b" && exec env TMPDIR="$scratch/tmp" QEMU="$fake" ACCEL=tcg UNITTESTS_CFG="$scratch/t.cfg" \
-		FAKE_QEMU_PIDDIR="$scratch/pids" "$runner" >"$scratch/liar.out" 2>&1) &
-	pid=$!
-	for ((i = 0; i < 200; i++)); do
-		[ -e "$scratch/pids/a.flat.pid" ] && grep -q "EXIT: STATUS=0" "$b/logs/liar.log" 2>/dev/null && break
-		sleep 0.05
-	done
-	qpid=$(cat "$scratch/pids/a.flat.pid")
-	kill "-$sig" "$qpid"
+	start_runner "$scratch/liar.out"
+	wait_for "$scratch/pids/a.flat.ready"
+	kill "-$sig" "$(cat "$scratch/pids/a.flat.pid")"
 	rc=0
-	wait "$pid" || rc=$?
+	wait "$bg_pid" || rc=$?
 	out=$(cat "$scratch/liar.out")
 	expect "false exit, QEMU got SIG$sig: $line" eval 'hasline "$line" && [ $rc = 1 ]'
 }
@@ -549,20 +560,10 @@ fi
 
 # Two runs in one build directory: the second is refused at once, the first is untouched.
 if want concurrent; then
-	rm -f "$scratch"/pids/*
-	cfg <<'EOF'
-[h1]
-file = a.flat
-test_args = hang
-timeout = 60
-EOF
-	(cd "$b" && exec env TMPDIR="$scratch/tmp" QEMU="$fake" ACCEL=tcg UNITTESTS_CFG="$scratch/t.cfg" \
-		FAKE_QEMU_PIDDIR="$scratch/pids" "$runner" >"$scratch/first.out" 2>&1) &
-	first=$!
-	for ((i = 0; i < 200; i++)); do
-		[ -e "$scratch/pids/a.flat.pid" ] && break
-		sleep 0.05
-	done
+	hang_cfg
+	start_runner "$scratch/first.out"
+	first=$bg_pid
+	wait_for "$scratch/pids/a.flat.ready"
 	run -- h1
 	expect "second run in the same build dir refused" eval '[ $rc = 2 ] && has "another run_tests.sh (pid $first) is running" && ! has SUMMARY'
 	kill -TERM "$first"
@@ -576,21 +577,15 @@ fi
 
 # SIGINT to a run a script started in the background (which starts with SIGINT ignored).
 if want sigint-background; then
-	rm -f "$scratch"/pids/*
-	cfg <<'EOF'
-[h1]
-file = a.flat
-test_args = hang
-timeout = 60
-EOF
+	hang_cfg
 	rc=0
 	out=$(cd "$b" && TMPDIR="$scratch/tmp" QEMU="$fake" ACCEL=tcg UNITTESTS_CFG="$scratch/t.cfg" \
 		FAKE_QEMU_PIDDIR="$scratch/pids" bash -c '
 		"$1" >"$2" 2>&1 &
 		pid=$!
-		for ((i = 0; i < 200; i++)); do
-			[ -e "$3/a.flat.pid" ] && break
-			sleep 0.05
+		for ((i = 0; i < 600; i++)); do
+			[ -e "$3/a.flat.ready" ] && break
+			sleep 0.1
 		done
 		grep -q "^SigIgn:.*[2367abef]$" /proc/$pid/status && echo "SIGINT ignored at start"
 		kill -INT $pid
