@@ -76,12 +76,12 @@ fi
 if [ "$arch" = arm64 ]; then
 	cat >"$cfg" <<'CFG'
 [its-trigger-off]
-file = gic.flat
+file = its.flat
 smp = 4
 qemu_params = -machine gic-version=3,its=off
 test_args = its-trigger 3
 [its-introspection-off]
-file = gic.flat
+file = its.flat
 smp = 4
 qemu_params = -machine gic-version=3,its=off
 test_args = its-introspection 3
