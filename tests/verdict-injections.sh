@@ -7,8 +7,11 @@
 #   its-introspection: the subject is absent, so SKIP naming it, whatever set-up passed;
 # - any arch: a truncated and an empty copy of an image: FAIL naming the image, at once;
 # - x86: an image QEMU refuses to load (ELF for another machine): FAIL, not SKIP;
-# - arm64, x86: a guest that printed an EXIT-looking line and waits, then QEMU ends on
-#   SIGTERM from outside (QEMU exits 0): FAIL saying so, never PASS.
+# - arm64, x86: a guest that waits forever (for a migration answer no host gives), then
+#   QEMU ends on SIGTERM from outside (and exits 0, as after PSCI SYSTEM_OFF): FAIL saying
+#   so (the EXIT-looking text before it is tests/run-runner-tests.sh's false-exit case);
+# - arm64, x86 migration: a QEMU that refuses its command line is a SKIP with its error (not
+#   "the guest exited"); MIGRATE_VERBOSE times are milliseconds since the harness started.
 # Leaves nothing behind (its images and cfg are removed). Last line: "SUMMARY: ...".
 set -euo pipefail
 
@@ -91,7 +94,7 @@ CFG
 	check "arm64 its=off: its-introspection SKIPs naming the absent ITS" 'printf "%s\n" "$out" | grep -qE "^SKIP its-introspection-off \(.*ITS.*\)$"'
 fi
 
-# ---- a guest waiting forever after an EXIT-looking line; QEMU then gets SIGTERM
+# ---- a guest waiting forever; QEMU then gets SIGTERM from outside
 if [ -n "$hang_image" ] && [ -f "$dir/$hang_image" ]; then
 	# MIGRATION= tells the guest a host answers its migration request: none does, it waits
 	printf '[waits]\nfile = %s\ntest_args = "MIGRATION=precopy selftest 1"\ntimeout = 120\n' \
@@ -117,6 +120,30 @@ if [ -n "$hang_image" ] && [ -f "$dir/$hang_image" ]; then
 	wait "$pid" || true
 	out=$(cat "$cfg.out")
 	check "$arch: QEMU ended by SIGTERM from outside is a FAIL saying so" 'printf "%s\n" "$out" | grep -qE "^FAIL waits \(QEMU ended by signal 15 from pid [0-9]+.*, not through the guest.s exit\)$"'
+fi
+
+# ---- migration: QEMU refusing its command line is not "the guest exited"; MIGRATE_VERBOSE
+# times count from the harness's start (they once printed the monotonic clock)
+if [ -n "$hang_image" ] && [ -f "$dir/$hang_image" ] && [ -x host/migrate ]; then
+	cat >"$cfg" <<CFG
+[mig-refused]
+file = $hang_image
+qemu_params = -device no-such-device
+test_args = selftest 1
+groups = migration
+[mig-verbose]
+file = $hang_image
+test_args = selftest 1
+groups = migration
+timeout = 120
+CFG
+	out=$(ACCEL=tcg MIGRATE_VERBOSE=1 UNITTESTS_CFG=$cfg ./run_tests.sh -j1 2>&1) || true
+	check "$arch: migration test whose QEMU refuses to start: SKIP with QEMU's error" \
+		'printf "%s\n" "$out" | grep -qE "^SKIP mig-refused \(.*no-such-device.*\)$"'
+	first_ms=$(sed -n 's/^migrate: \([0-9]*\) ms: .*/\1/p' logs/mig-verbose.log | head -n 1)
+	out+=$'\n'"first verbose time: ${first_ms:-none} ms"
+	check "$arch: verbose migration times count from the harness's start" \
+		'printf "%s\n" "$out" | grep -q "^PASS mig-verbose" && [ -n "$first_ms" ] && [ "$first_ms" -lt 120000 ]'
 fi
 
 echo "SUMMARY: $passed passed, $failed failed, 0 skipped"
