@@ -1,4 +1,4 @@
-/* What the GIC tests (arm/gic.c) and the ITS tests (arm/its.c) share. */
+/* What the GIC tests (arm/gic.c) and the ITS tests (arm/its.c), both in gic.flat, share. */
 #ifndef ARM_GIC_TEST_H
 #define ARM_GIC_TEST_H
 
@@ -8,8 +8,8 @@
 #include <arm64/gic.h>
 #include <arm64/io.h>
 
-/* What gic_probe() found, before any sub-test ran. */
-static struct gic_info gic_test_info;
+/* The ITS sub-tests (arm/its.c), dispatched by gic.flat too. */
+extern const struct subtest its_subtests[];
 
 /* Wait until *@counter reaches @target, for at most @ms. */
 static inline bool wait_for_count(const int *counter, int target, u64 ms)
@@ -49,22 +49,6 @@ static inline void gic_test_begin(const char *name)
 {
 	report_prefix_push(name);
 	gic_init_all_cpus();
-}
-
-/*
- * main() of gic.flat and its.flat: "NAME [2|3]" runs sub-test NAME of @tests; with 2 or 3,
- * it also claims that the device tree describes that GIC version. No GIC: SKIP.
- */
-static inline int gic_test_main(const struct subtest *tests, int argc, char **argv)
-{
-	int version = gic_probe(&gic_test_info);
-
-	if (!version)
-		report_skip_all("no GIC in the device tree");
-	report_prefix_pushf("gicv%d", version);
-	if (argc > 2)
-		report(version == atol(argv[2]), "the device tree describes a GICv%s", argv[2]);
-	return run_subtests(tests, NULL, argc, argv);
 }
 
 #endif

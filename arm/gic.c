@@ -15,6 +15,8 @@
 
 /* QEMU_ACCEL=tcg from the run script: only used to classify known deviations. */
 static bool on_tcg;
+/* What gic_probe() found, before any sub-test ran. */
+static struct gic_info gic_test_info;
 
 static int other_cpus(void)
 {
@@ -719,15 +721,40 @@ static void test_mmio(int argc, char **argv)
 		check_v3_mmio();
 }
 
-static const struct subtest tests[] = {
+static const struct subtest gic_subtests[] = {
 	{ "ipi", test_ipi },
 	{ "active", test_active },
 	{ "mmio", test_mmio },
 	{ NULL },
 };
 
+#define MAX_SUBTESTS 16
+
+/* One table: the GIC sub-tests, then the ITS ones of arm/its.c. */
+static const struct subtest *all_subtests(void)
+{
+	static struct subtest all[MAX_SUBTESTS + 1];
+	const struct subtest *tables[] = { gic_subtests, its_subtests }, *t;
+	int n = 0, i;
+
+	for (i = 0; i < ARRAY_SIZE(tables); i++)
+		for (t = tables[i]; t->name; t++) {
+			assert(n < MAX_SUBTESTS);
+			all[n++] = *t;
+		}
+	return all;
+}
+
+/* Sub-test, then the GIC version the device tree must describe (cfg test_args). */
 int main(int argc, char **argv)
 {
+	int version = gic_probe(&gic_test_info);
+
 	on_tcg = accel_is("tcg");
-	return gic_test_main(tests, argc, argv);
+	if (!version)
+		report_skip_all("no GIC in the device tree");
+	report_prefix_pushf("gicv%d", version);
+	if (argc > 2)
+		report(version == atol(argv[2]), "the device tree describes a GICv%s", argv[2]);
+	return run_subtests(all_subtests(), NULL, argc, argv);
 }

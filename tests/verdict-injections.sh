@@ -79,12 +79,12 @@ fi
 if [ "$arch" = arm64 ]; then
 	cat >"$cfg" <<'CFG'
 [its-trigger-off]
-file = its.flat
+file = gic.flat
 smp = 4
 qemu_params = -machine gic-version=3,its=off
 test_args = its-trigger 3
 [its-introspection-off]
-file = its.flat
+file = gic.flat
 smp = 4
 qemu_params = -machine gic-version=3,its=off
 test_args = its-introspection 3
