@@ -52,7 +52,7 @@ sigint_ignored() {
 }
 if [ -z "${RUN_TESTS_SIGINT_RESET:-}" ] && [ -r /proc/self/status ] && sigint_ignored; then
 	export RUN_TESTS_SIGINT_RESET=1
-	exec env --default-signal=INT "$0" "$@"
+	exec env --default-signal=INT "$BASH" "$0" "$@"
 fi
 
 # The build directory is the current one, else the directory of $0 (a build directory's
