@@ -33,11 +33,11 @@ if [ ${#accels[@]} -eq 0 ]; then
 	accels=(tcg)
 	if [ "$(uname -m)" != "$native" ]; then
 		skipped+=("kvm: a $arch guest does not run natively on $(uname -m)")
-	elif { exec {kvm_fd}<>/dev/kvm; } 2>/dev/null; then
+	elif [ -c /dev/kvm ] && { exec {kvm_fd}<>/dev/kvm; } 2>/dev/null; then
 		exec {kvm_fd}>&-
 		accels+=(kvm)
 	else
-		skipped+=("kvm: /dev/kvm cannot be opened on this host")
+		skipped+=("kvm: /dev/kvm is not a character device that opens read-write")
 	fi
 fi
 
@@ -50,7 +50,8 @@ bandwidth=${POSTCOPY_BANDWIDTH:-0}
 run_cell() {
 	local accel=$1 mode=$2 vcpus=$3 mib=$4 ram log
 	cell_pps='' cell_ns=''
-	ram=$((vcpus * mib + 128))
+	# regions are naturally aligned blocks taken from the top of RAM: room for twice them
+	ram=$((2 * vcpus * mib + 128))
 	local env=(ACCEL="$accel" TIMEOUT=300)
 	[ "$mode" = postcopy ] && env+=(MIGRATION=yes MIGRATION_MODE=postcopy)
 	log=$(env "${env[@]}" "$run" "$image" -smp "$vcpus" -m "$ram" \
@@ -74,8 +75,8 @@ printf '%-5s %5s %8s | %12s %10s | %12s %10s | %8s\n' accel vcpus MiB/vcpu \
 for accel in "${accels[@]}"; do
 	for vcpus in "${vcpu_list[@]}"; do
 		for mib in "${mib_list[@]}"; do
-			if [ $((2 * (vcpus * mib + 128))) -gt "$host_mem_mib" ]; then
-				skipped+=("$accel ${vcpus}x${mib}M: two QEMUs of $((vcpus * mib + 128)) MiB exceed the host's $host_mem_mib MiB")
+			if [ $((2 * (2 * vcpus * mib + 128))) -gt "$host_mem_mib" ]; then
+				skipped+=("$accel ${vcpus}x${mib}M: two QEMUs of $((2 * vcpus * mib + 128)) MiB exceed the host's $host_mem_mib MiB")
 				continue
 			fi
 			run_cell "$accel" local "$vcpus" "$mib"
