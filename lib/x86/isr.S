@@ -94,7 +94,19 @@ isr_common:
 	mov %eax, 8(%esp)	/* EFLAGS into the CS slot */
 	pop %eax
 	add $4, %esp
+	/*
+	 * POPF that sets IF opens the interrupt window at once, before the RET: an interrupt
+	 * still pending (a level line kept asserted) would nest on the EIP left on the stack,
+	 * 4 bytes deeper each time, and a storm walks the stack down over the image. STI holds
+	 * interrupts off until the next instruction completes (SDM STI), so restore EFLAGS
+	 * without IF and set IF with STI just before the RET.
+	 */
+	btrl $9, (%esp)		/* EFLAGS.IF */
+	jc 2f
 	popf
+	ret
+2:	popf
+	sti
 	ret
 1:	add $8, %esp
 	iret
