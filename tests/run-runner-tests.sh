@@ -52,7 +52,7 @@ expect() {
 	if "$@"; then ok "$name"; else bad "$name" "$out"; fi
 }
 has() { [[ $out == *"$1"* ]]; }
-hasline() { printf '%s\n' "$out" | grep -qxF -- "$1"; }
+hasline() { grep <<<"$out" -qxF -- "$1"; }
 lastline() { [ "$(printf '%s\n' "$out" | tail -n 1)" = "$1" ]; }
 want() { [ -z "$only" ] || [[ $1 == *$only* ]]; }
 
@@ -306,13 +306,13 @@ if want tap; then
 	expect "tap version line" eval '[ "$(printf "%s\n" "$out" | head -n 1)" = "TAP version 13" ]'
 	expect "tap plan line" eval '[ "$(printf "%s\n" "$out" | sed -n 2p)" = "1..19" ]'
 	expect "tap one line per test, in sequence" eval \
-		'[ "$(printf "%s\n" "$out" | grep -E "^(not )?ok [0-9]+ " | sed -E "s/^(not )?ok ([0-9]+) .*/\2/" | tr "\n" " ")" = "$(seq -s " " 1 19) " ]'
-	expect "tap skip directive, lower case" eval 'printf "%s\n" "$out" | grep -qE "^ok [0-9]+ - skip # skip needs a widget$"'
+		'[ "$(grep <<<"$out" -E "^(not )?ok [0-9]+ " | sed -E "s/^(not )?ok ([0-9]+) .*/\2/" | tr "\n" " ")" = "$(seq -s " " 1 19) " ]'
+	expect "tap skip directive, lower case" eval 'grep <<<"$out" -qE "^ok [0-9]+ - skip # skip needs a widget$"'
 	expect "tap not ok for QEMU errors, reason on a diagnostic line" eval \
-		'printf "%s\n" "$out" | grep -A1 -E "^not ok [0-9]+ - segv$" | grep -qxF "# result: FAIL (QEMU killed by signal 11, no EXIT line)"'
+		'grep <<<"$out" -A1 -E "^not ok [0-9]+ - segv$" | grep -xF "# result: FAIL (QEMU killed by signal 11, no EXIT line)" >/dev/null'
 	expect "tap log path on a diagnostic line" hasline "# log: logs/segv.log"
 	expect "tap descriptions are the cfg names only" eval \
-		'! printf "%s\n" "$out" | grep -E "^(not )?ok " | grep -vqE "^(not )?ok [0-9]+ - [A-Za-z0-9_.+-]+( # skip .*)?$"'
+		'! grep <<<"$out" -E "^(not )?ok " | grep -vqE "^(not )?ok [0-9]+ - [A-Za-z0-9_.+-]+( # skip .*)?$"'
 	expect "tap sub-results as comments" hasline "# FAIL: two"
 	expect "tap summary last" lastline "SUMMARY: 2 passed, 11 failed, 6 skipped"
 	if perl -MTAP::Parser -e 1 2>/dev/null; then
@@ -363,7 +363,7 @@ hidden" ]'
 	run -- pass kvmquirk
 	expect "all passing: exit 0" eval '[ $rc = 0 ] && lastline "SUMMARY: 2 passed, 0 failed, 0 skipped"'
 	run -- -v pass
-	expect "-v prints the QEMU command line" eval 'printf "%s\n" "$out" | grep -q "^$fake .*-kernel x86/a.flat"'
+	expect "-v prints the QEMU command line" eval 'grep <<<"$out" -q "^$fake .*-kernel x86/a.flat"'
 	run -- skip
 	expect "only skips: exit 0" eval '[ $rc = 0 ] && lastline "SUMMARY: 0 passed, 0 failed, 1 skipped"'
 fi
@@ -380,7 +380,7 @@ EOF
 	out=$(cat "$b/logs/args.log")
 	expect "smp passed" hasline "INFO: arg: 3"
 	expect "qemu_params split like the shell" eval 'hasline "INFO: arg: qemu64,+x2apic" && hasline "INFO: arg: pci-testdev,id=a b" && hasline "INFO: arg: x=\"y"'
-	expect "test_args after QEMU_ACCEL and the token, outer quotes dropped" eval 'printf "%s\n" "$out" | grep -qxE "INFO: arg: QEMU_ACCEL=tcg EXIT_TOKEN=[0-9a-f]{16} args one '"'"'two three'"'"'"'
+	expect "test_args after QEMU_ACCEL and the token, outer quotes dropped" eval 'grep <<<"$out" -qxE "INFO: arg: QEMU_ACCEL=tcg EXIT_TOKEN=[0-9a-f]{16} args one '"'"'two three'"'"'"'
 	expect "x86 exit device" hasline "INFO: arg: isa-debug-exit,iobase=0xf4,iosize=0x4"
 fi
 
@@ -424,7 +424,7 @@ EOF
 if want parallel; then
 	parallel_case 4
 	expect "-j 4 runs four at once" eval '[ "$(most_concurrent)" = 4 ] && lastline "SUMMARY: 4 passed, 0 failed, 0 skipped"'
-	expect "-j output lines whole" eval '[ "$(printf "%s\n" "$out" | grep -cxE "PASS s[1-4] \(3 tests, 1 skipped\)")" = 4 ]'
+	expect "-j output lines whole" eval '[ "$(grep <<<"$out" -cxE "PASS s[1-4] \(3 tests, 1 skipped\)")" = 4 ]'
 	parallel_case 2
 	expect "-j 2 runs two at a time, never more" eval '[ "$(most_concurrent)" = 2 ] && lastline "SUMMARY: 4 passed, 0 failed, 0 skipped"'
 fi
@@ -838,7 +838,7 @@ EOF
 		'hasline "new failure: c-break (1 of 2 tests failed; was PASS)" && hasline "new failure: c-new (1 of 2 tests failed; was absent)"'
 	expect "compare-results: fixed, new skip, gone" eval \
 		'hasline "fixed: c-fix (PASS, was FAIL)" && hasline "new skip: c-skip (needs a widget; was PASS)" && hasline "gone: c-gone (was PASS)"'
-	expect "compare-results: slower" eval 'printf "%s\n" "$out" | grep -q "^slower: c-slow ([2-9]\."'
+	expect "compare-results: slower" eval 'grep <<<"$out" -q "^slower: c-slow ([2-9]\."'
 	expect "compare-results: regression is exit 1" eval '[ $rc = 1 ] && ! has c-same && lastline "COMPARE: 2 new failures, 1 fixed, 1 new skips, 1 slower, 1 gone: REGRESSION"'
 	rc=0
 	out=$(cd "$b" && "$src/scripts/compare-results" "$scratch/new/results.json" "$scratch/new/results.json" 2>&1) || rc=$?
@@ -905,7 +905,7 @@ EOF
 	expect "expectations: XFAIL not counted as a failure" lastline "SUMMARY: 1 passed, 3 failed, 3 skipped"
 	run -- -t --expect "$scratch/exp" e-fail e-abort
 	expect "expectations: only expected failures, exit 0" eval '[ $rc = 0 ] && lastline "SUMMARY: 1 passed, 0 failed, 1 skipped"'
-	expect "expectations: TAP TODO directive" eval 'printf "%s\n" "$out" | grep -qE "^not ok [0-9]+ - e-fail # TODO expected failure$"'
+	expect "expectations: TAP TODO directive" eval 'grep <<<"$out" -qE "^not ok [0-9]+ - e-fail # TODO expected failure$"'
 	run FAKE_QEMU_VERSION=8.1.0 -- -o "$scratch/qemu8" --expect "$scratch/exp" e-ver
 	expect "expectations: QEMU version from the binary" hasline "FAIL e-ver (1 of 2 tests failed)"
 	printf 'e-fail MAYBE sometimes\n' >"$scratch/exp2"

@@ -36,7 +36,7 @@ check() { # NAME CONDITION
 runner() { # ARGS...: run the suite on $cfg under TCG; sets out
 	out=$(ACCEL=tcg UNITTESTS_CFG=$cfg ./run_tests.sh "$@" 2>&1) || true
 }
-has() { printf '%s\n' "$out" | grep -qxF -- "$1"; }
+has() { grep <<<"$out" -qxF -- "$1"; }
 
 case $arch in
 arm64) image=selftest.flat elf=selftest.elf hang_image=migration.flat ;;
@@ -61,7 +61,7 @@ file = empty-$image
 CFG
 start=$SECONDS
 runner -j2
-check "$arch: truncated image FAILs naming it" 'has "FAIL cut (bad image $dir/cut-$image: "*")" || printf "%s\n" "$out" | grep -q "^FAIL cut (bad image $dir/cut-$image: "'
+check "$arch: truncated image FAILs naming it" 'has "FAIL cut (bad image $dir/cut-$image: "*")" || grep <<<"$out" -q "^FAIL cut (bad image $dir/cut-$image: "'
 check "$arch: empty image FAILs naming it" 'has "FAIL empty (bad image $dir/empty-$image: empty file)"'
 check "$arch: bad images fail at once ($((SECONDS - start)) s)" '[ $((SECONDS - start)) -lt 20 ]'
 
@@ -72,7 +72,7 @@ if [ "$arch" = x86_64 ] || [ "$arch" = i386 ]; then
 	printf '\xb7\x00' | dd of="$dir/alien-$image" bs=1 seek=18 conv=notrunc status=none # EM_AARCH64
 	printf '[alien]\nfile = alien-%s\n' "$image" >"$cfg"
 	runner alien
-	check "$arch: QEMU that cannot load the kernel is a FAIL" 'printf "%s\n" "$out" | grep -q "^FAIL alien (QEMU cannot load the image: "'
+	check "$arch: QEMU that cannot load the kernel is a FAIL" 'grep <<<"$out" -q "^FAIL alien (QEMU cannot load the image: "'
 fi
 
 # ---- arm64: the ITS absent under the ITS tests
@@ -90,8 +90,8 @@ qemu_params = -machine gic-version=3,its=off
 test_args = its-introspection 3
 CFG
 	runner -j2
-	check "arm64 its=off: its-trigger SKIPs naming the absent ITS" 'printf "%s\n" "$out" | grep -qE "^SKIP its-trigger-off \(.*ITS.*\)$"'
-	check "arm64 its=off: its-introspection SKIPs naming the absent ITS" 'printf "%s\n" "$out" | grep -qE "^SKIP its-introspection-off \(.*ITS.*\)$"'
+	check "arm64 its=off: its-trigger SKIPs naming the absent ITS" 'grep <<<"$out" -qE "^SKIP its-trigger-off \(.*ITS.*\)$"'
+	check "arm64 its=off: its-introspection SKIPs naming the absent ITS" 'grep <<<"$out" -qE "^SKIP its-introspection-off \(.*ITS.*\)$"'
 fi
 
 # ---- a guest waiting forever; QEMU then gets SIGTERM from outside
@@ -119,7 +119,7 @@ if [ -n "$hang_image" ] && [ -f "$dir/$hang_image" ]; then
 	fi
 	wait "$pid" || true
 	out=$(cat "$cfg.out")
-	check "$arch: QEMU ended by SIGTERM from outside is a FAIL saying so" 'printf "%s\n" "$out" | grep -qE "^FAIL waits \(QEMU ended by signal 15 from pid [0-9]+.*, not through the guest.s exit\)$"'
+	check "$arch: QEMU ended by SIGTERM from outside is a FAIL saying so" 'grep <<<"$out" -qE "^FAIL waits \(QEMU ended by signal 15 from pid [0-9]+.*, not through the guest.s exit\)$"'
 fi
 
 # ---- migration: QEMU refusing its command line is not "the guest exited"; MIGRATE_VERBOSE
@@ -139,11 +139,11 @@ timeout = 120
 CFG
 	out=$(ACCEL=tcg MIGRATE_VERBOSE=1 UNITTESTS_CFG=$cfg ./run_tests.sh -j1 2>&1) || true
 	check "$arch: migration test whose QEMU refuses to start: SKIP with QEMU's error" \
-		'printf "%s\n" "$out" | grep -qE "^SKIP mig-refused \(.*no-such-device.*\)$"'
+		'grep <<<"$out" -qE "^SKIP mig-refused \(.*no-such-device.*\)$"'
 	first_ms=$(sed -n 's/^migrate: \([0-9]*\) ms: .*/\1/p' logs/mig-verbose.log | head -n 1)
 	out+=$'\n'"first verbose time: ${first_ms:-none} ms"
 	check "$arch: verbose migration times count from the harness's start" \
-		'printf "%s\n" "$out" | grep -q "^PASS mig-verbose" && [ -n "$first_ms" ] && [ "$first_ms" -lt 120000 ]'
+		'grep <<<"$out" -q "^PASS mig-verbose" && [ -n "$first_ms" ] && [ "$first_ms" -lt 120000 ]'
 fi
 
 echo "SUMMARY: $passed passed, $failed failed, 0 skipped"
