@@ -36,22 +36,45 @@ static u64 tsc_per_pm_ticks(u16 port, u32 pm_ticks)
 	return (rdtsc() - t0) / elapsed;
 }
 
+#define RATE_WINDOWS 5
+
+static bool within_10_percent(u64 v, u64 ref)
+{
+	return v * 10 > ref * 9 && v * 10 < ref * 11;
+}
+
+/*
+ * Five 10 ms windows: a steady TSC gives the same rate within 10% in each. A vCPU the host
+ * deschedules between its PM timer and TSC reads skews one window, so the claim is that
+ * most windows (at least 4 of 5) agree with their median, not that every pair does.
+ */
 static void check_rate(void)
 {
 	u16 port = pm_timer_port();
-	u64 a, b;
+	u64 rate[RATE_WINDOWS], median, t;
+	int i, j, agree = 0;
 
 	if (!port) {
 		report_skip("rate: no PIIX4 PM timer to compare with");
 		return;
 	}
-	/* Two 10 ms windows: a steady TSC gives the same rate within 10%. */
-	a = tsc_per_pm_ticks(port, PM_TMR_HZ / 100);
-	b = tsc_per_pm_ticks(port, PM_TMR_HZ / 100);
-	report(a > 0, "the TSC advances while the PM timer does (%llu TSC per PM tick)",
-	       (unsigned long long)a);
-	report(a && b * 10 > a * 9 && b * 10 < a * 11, "the rate is steady (%llu then %llu)",
-	       (unsigned long long)a, (unsigned long long)b);
+	for (i = 0; i < RATE_WINDOWS; i++)
+		rate[i] = tsc_per_pm_ticks(port, PM_TMR_HZ / 100);
+	report(rate[0] > 0, "the TSC advances while the PM timer does (%llu TSC per PM tick)",
+	       (unsigned long long)rate[0]);
+	for (i = 1; i < RATE_WINDOWS; i++)
+		for (j = i; j > 0 && rate[j - 1] > rate[j]; j--) {
+			t = rate[j];
+			rate[j] = rate[j - 1];
+			rate[j - 1] = t;
+		}
+	median = rate[RATE_WINDOWS / 2];
+	for (i = 0; i < RATE_WINDOWS; i++)
+		agree += within_10_percent(rate[i], median);
+	report(median && agree >= RATE_WINDOWS - 1,
+	       "the rate is steady: %d of %d windows within 10%% of %llu (%llu..%llu)", agree,
+	       RATE_WINDOWS, (unsigned long long)median, (unsigned long long)rate[0],
+	       (unsigned long long)rate[RATE_WINDOWS - 1]);
 }
 
 static void check_write(void)
