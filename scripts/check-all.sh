@@ -48,13 +48,12 @@ add_summary() { # $1: a runner's output file, $2: what ran
 	[ "$f" -eq 0 ] || problems+=("$2: $f failed")
 }
 
-# Group crash: tests meant to crash with a dump (cfg expect = abort: PASS when they do). They
-# are nodefault; run them apart, and require that at least one ran.
 # make install into a scratch DESTDIR, then the installed tree's first test, run from another
 # directory: the tree must work without the source or the build directory.
 check_installed_tree() { # $1: build dir, $2: arch
 	local dest test
 	dest=$(mktemp -d)
+	install_dest=$dest
 	if (cd "$1" && make -s install PREFIX=/opt/suite DESTDIR="$dest") >"$out" 2>&1 &&
 		test=$("$dest/opt/suite/libexec/guest-tests/$2/run_tests.sh" -l | sed -n 1p) &&
 		(cd "$dest" && ACCEL=tcg "$dest/opt/suite/libexec/guest-tests/$2/run_tests.sh" "$test") \
@@ -62,8 +61,11 @@ check_installed_tree() { # $1: build dir, $2: arch
 	sed 's/^/  /' "$out"
 	add_summary "$out" "$2 installed tree"
 	rm -rf "$dest"
+	install_dest=
 }
 
+# Group crash: tests meant to crash with a dump (cfg expect = abort: PASS when they do). They
+# are nodefault; run them apart, and require that at least one ran.
 check_crash_group() { # $1: build dir, $2: arch
 	if (cd "$1" && ACCEL=tcg ./run_tests.sh -g crash -o logs-crash --junit logs-crash/junit.xml) \
 		>"$out" 2>&1; then :; fi
@@ -108,7 +110,8 @@ check_pmu_off() { # $1: build dir
 }
 
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+install_dest=
+trap 'rm -f "$out"; [ -z "$install_dest" ] || rm -rf "$install_dest"' EXIT
 # bash skips the EXIT trap when a signal kills it: turn them into an exit
 trap 'exit 130' INT
 trap 'exit 143' TERM

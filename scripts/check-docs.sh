@@ -27,6 +27,10 @@ else
 fi
 known=$(mktemp)
 trap 'rm -f "$known"' EXIT
+# bash skips the EXIT trap when a signal ends it: turn signals into an exit
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 list_files | sort -u >"$known"
 
 # What is read, and which part of it: the whole text of the docs, the comments elsewhere.

@@ -15,6 +15,10 @@ shift
 cd "$dir"
 verdicts=$(mktemp)
 trap 'rm -f "$verdicts"' EXIT
+# bash skips the EXIT trap when a signal ends it: turn signals into an exit
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 ./run_tests.sh -j "${JOBS:-2}" "$@" >"$verdicts" 2>&1 || true
 
 kinds="PASS FAIL SKIP KFAIL XFAIL XPASS"

@@ -15,6 +15,10 @@ fake=$src/tests/fake-qemu
 runner=$src/run_tests.sh
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/runner-tests.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
+# bash skips the EXIT trap when a signal ends it: turn signals into an exit
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 b=$scratch/build
 mkdir -p "$b/x86" "$scratch/tmp" "$scratch/pids"
 printf 'SRCDIR=%s\nARCH=x86_64\nTEST_DIR=x86\nHOST_CC=%s\nQEMU=\n' "$src" "${HOST_CC:-cc}" >"$b/config.mak"

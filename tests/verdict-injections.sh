@@ -23,6 +23,10 @@ passed=0 failed=0
 cfg=$(mktemp)
 made=()
 trap 'rm -f "$cfg" "${made[@]}"' EXIT
+# bash skips the EXIT trap when a signal ends it: turn signals into an exit
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 check() { # NAME CONDITION
 	if eval "$2"; then
