@@ -2,7 +2,7 @@
 #include <libcflat.h>
 #include <x86/processor.h>
 
-static u32 reg_of(struct cpuid r, enum cpuid_reg reg)
+u32 cpuid_reg_value(struct cpuid r, enum cpuid_reg reg)
 {
 	switch (reg) {
 	case CPUID_EAX:
@@ -51,7 +51,7 @@ bool cpu_has(struct x86_feature f)
 
 	if (f.leaf > max)
 		return false;
-	return reg_of(cpuid_indexed(f.leaf, f.index), f.reg) & (1U << f.bit);
+	return cpuid_reg_value(cpuid_indexed(f.leaf, f.index), f.reg) & (1U << f.bit);
 }
 
 const char *feature_str(struct x86_feature f)

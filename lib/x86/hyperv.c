@@ -13,25 +13,9 @@ bool hv_present(void)
 	return cpu_hypervisor_is("Microsoft Hv") && cpuid(HV_CPUID_VENDOR).a >= HV_CPUID_FEATURES;
 }
 
-static u32 hv_feature_reg(enum cpuid_reg reg)
-{
-	struct cpuid r = cpuid(HV_CPUID_FEATURES);
-
-	switch (reg) {
-	case CPUID_EAX:
-		return r.a;
-	case CPUID_EBX:
-		return r.b;
-	case CPUID_ECX:
-		return r.c;
-	default:
-		return r.d;
-	}
-}
-
 bool hv_has(struct hv_feature f)
 {
-	return hv_present() && (hv_feature_reg(f.reg) & BIT(f.bit));
+	return hv_present() && (cpuid_reg_value(cpuid(HV_CPUID_FEATURES), f.reg) & BIT(f.bit));
 }
 
 const char *hv_feature_str(struct hv_feature f)

@@ -101,6 +101,8 @@ bool cpu_vendor_is(const char *vendor);
 /* CPUID.1:ECX[31] is set and CPUID 0x40000000 holds the signature @sig ("KVMKVMKVM"). */
 bool cpu_hypervisor_is(const char *sig);
 
+/* The register @reg of a CPUID result. */
+u32 cpuid_reg_value(struct cpuid r, enum cpuid_reg reg);
 /* Whether CPUID reports @f (false when its leaf is above the maximum). */
 bool cpu_has(struct x86_feature f);
 /* "CPUID.(EAX=0x7,ECX=0):EBX[20] (SMAP)", for SKIP messages (a ring of 4 buffers). */
