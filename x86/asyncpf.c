@@ -209,9 +209,9 @@ int main(void)
 		    " nesting %d", pages() * PAGE_SIZE >> 20, passes, not_present, readied,
 		    depth_max);
 	if (!not_present)
-		report_skip_all("no asynchronous page fault within %d s over %lu MiB: the"
-				" host never had to swap a guest page in (run it under a memory limit,"
-				" docs/x86.md)", TOUCH_SECONDS, pages() * PAGE_SIZE >> 20);
+		report_skip_all("no asynchronous page fault within %d s over %lu MiB: the host"
+				" never had to swap a guest page in (run it under a memory"
+				" limit, docs/x86.md)", TOUCH_SECONDS, pages() * PAGE_SIZE >> 20);
 	report(not_readied == 0, "every page-not-present #PF got its page-ready interrupt within"
 	       " %d ms (%d did not)", READY_TIMEOUT_MS, not_readied);
 	report(unknown_ready == 0, "no page-ready interrupt named an unannounced token (%d did)",

@@ -245,6 +245,7 @@ int main(void)
 		HV_FEAT_SIGNAL_EVENTS,
 	};
 	int cpu, sender;
+	u32 vp;
 
 	hv_require("hyperv_connections", needs, ARRAY_SIZE(needs),
 		   "KVM with -cpu ...,hv-vpindex,hv-synic and -device hyperv-testdev");
@@ -257,8 +258,9 @@ int main(void)
 		vcpus[cpu].synic.simp = alloc_page();
 		vcpus[cpu].synic.siefp = alloc_page();
 		on_cpu(cpu, setup_synic, &vcpus[cpu]);
-		hv_testdev(HV_TESTDEV_MSG_CONN_CREATE, vcpus[cpu].vp_index, MSG_SINT, MSG_CONN(cpu));
-		hv_testdev(HV_TESTDEV_EVT_CONN_CREATE, vcpus[cpu].vp_index, EVT_SINT, EVT_CONN(cpu));
+		vp = vcpus[cpu].vp_index;
+		hv_testdev(HV_TESTDEV_MSG_CONN_CREATE, vp, MSG_SINT, MSG_CONN(cpu));
+		hv_testdev(HV_TESTDEV_EVT_CONN_CREATE, vp, EVT_SINT, EVT_CONN(cpu));
 	}
 	for (sender = 0; sender < nr_cpus; sender++)
 		for (cpu = 0; cpu < nr_cpus; cpu++)

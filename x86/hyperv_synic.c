@@ -63,7 +63,8 @@ static void check_sint_registers(void)
 
 	for (i = 0; i < HV_SINT_COUNT; i++)
 		masked += !!(rdmsr(HV_X64_MSR_SINT(i)) & HV_SINT_MASKED);
-	report(masked == HV_SINT_COUNT, "all %d SINTx start masked (%d are)", HV_SINT_COUNT, masked);
+	report(masked == HV_SINT_COUNT, "all %d SINTx start masked (%d are)", HV_SINT_COUNT,
+	       masked);
 	for (i = 0; i < HV_SINT_COUNT; i++) {
 		want = (SINT_VECTOR_BASE + i) | (sint_auto_eoi(i) ? HV_SINT_AUTO_EOI : 0);
 		wrmsr(HV_X64_MSR_SINT(i), want);
@@ -178,8 +179,8 @@ static void check_delivery(int cpu)
 		once += v->hits[s] == 1;
 		isr_ok += v->hits[s] && v->in_service[s] == !sint_auto_eoi(s);
 	}
-	report(once == HV_SINT_COUNT, "each of the %d SINTs interrupted once with its vector (%d did)",
-	       HV_SINT_COUNT, once);
+	report(once == HV_SINT_COUNT, "each of the %d SINTs interrupted once with its vector"
+	       " (%d did)", HV_SINT_COUNT, once);
 	report(isr_ok == HV_SINT_COUNT,
 	       "AutoEOI SINTs were not in service in their handler, the others were (%d of %d)",
 	       isr_ok, HV_SINT_COUNT);

@@ -136,7 +136,8 @@ static void check_non_canonical(const struct msr *m)
 	refused += wrmsr_raises_gp(m->index, ~top_low - 1);
 	n += 2;
 	report_kfail(accel_is("tcg"), TCG_NO_CHECKS, refused == n,
-		     "%s: %u non-canonical values (each bit %u-63 alone, %#llx, %#llx): #GP (%u did)",
+		     "%s: %u non-canonical values (each bit %u-63 alone, %#llx, %#llx): #GP"
+		     " (%u did)",
 		     m->name, n, va_bits - 1, (unsigned long long)(top_low + 1),
 		     (unsigned long long)(~top_low - 1), refused);
 }

@@ -38,7 +38,8 @@ void hv_require(const char *test, const struct hv_feature *features, int n, cons
 				hint);
 	for (i = 0; i < n; i++)
 		if (!hv_has(features[i]))
-			report_skip_all("%s: %s clear (%s)", test, hv_feature_str(features[i]), hint);
+			report_skip_all("%s: %s clear (%s)", test, hv_feature_str(features[i]),
+					hint);
 }
 
 void hv_set_guest_os_id(void)

@@ -120,7 +120,7 @@ const char *hv_feature_str(struct hv_feature f);
  */
 void hv_require(const char *test, const struct hv_feature *features, int n, const char *hint);
 
-/* Identify as an open-source guest (TLFS, "Reporting the Guest OS Identity"): hypercalls need it. */
+/* An open-source guest OS id (TLFS, "Reporting the Guest OS Identity"); hypercalls need one. */
 void hv_set_guest_os_id(void);
 
 /* Enable the hypercall page; false when the hypervisor left it without code. */
