@@ -67,7 +67,10 @@ $(TEST_DIR)/%.o: $(SRCDIR)/common/%.c
 # Sources in scripts/host/<name>.c, binaries in host/<name> of the build directory. Sources
 # listed in host_shared are objects (host/<name>.o) that helpers link, not helpers:
 # host_objs_<name> lists what helper <name> links besides its own source.
-host_shared = qmp image
+# The runner's modules (cfg, arch, verdict, farm) are such objects; their program links
+#   host_objs_runner = host/cfg.o host/arch.o host/verdict.o host/farm.o
+#   host_libs_runner = -static -ljansson        (farm.c reads results.json with jansson)
+host_shared = qmp image cfg
 host_tools = $(filter-out $(addprefix host/,$(host_shared)), \
 	$(patsubst $(SRCDIR)/scripts/host/%.c,host/%,$(wildcard $(SRCDIR)/scripts/host/*.c)))
 HOST_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11

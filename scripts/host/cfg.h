@@ -12,10 +12,10 @@ struct cfg_test {
 	int line;		/* of its [name] header */
 	char *file;		/* image, relative to the arch's test directory */
 	int smp;		/* default 1 */
-	char *test_args;	/* NULL when none; one pair of outer quotes dropped */
+	char *test_args;	/* NULL when none or empty; one pair of outer quotes dropped */
 	char **qemu_params;	/* split like the shell; NULL-terminated, never NULL */
 	char *groups;		/* " g1 g2 " (leading and trailing blank), " " when none */
-	int timeout_s;		/* default 90 */
+	int timeout_s;		/* default 90; a larger one than INT_MAX is an error */
 	char *accel;		/* NULL: any */
 	char *arch;		/* NULL: any */
 	char **checks;		/* "PATH=VALUE" words, NULL-terminated, never NULL */
