@@ -70,7 +70,7 @@ $(TEST_DIR)/%.o: $(SRCDIR)/common/%.c
 # The runner's modules (cfg, arch, verdict, farm) are such objects; their program links
 #   host_objs_runner = host/cfg.o host/arch.o host/verdict.o host/farm.o
 #   host_libs_runner = -static -ljansson        (farm.c reads results.json with jansson)
-host_shared = qmp image cfg arch verdict
+host_shared = qmp image cfg arch verdict farm
 host_tools = $(filter-out $(addprefix host/,$(host_shared)), \
 	$(patsubst $(SRCDIR)/scripts/host/%.c,host/%,$(wildcard $(SRCDIR)/scripts/host/*.c)))
 HOST_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11

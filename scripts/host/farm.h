@@ -25,9 +25,11 @@ struct expectations {
 };
 
 /* Load FILE (format: README, "Expectations"); entries whose conditions hold in ENV, the
- * first match per test winning. A malformed line: "FILE:LINE: message" on stderr, false. */
+ * first match per test winning. A malformed line: "FILE:LINE: message" on stderr, false
+ * (and no entries); a missing file: "PROGRAM: expectations file FILE not found". */
 bool expect_load(struct expectations *x, const char *file, const struct expect_env *env);
 const struct expectation *expect_find(const struct expectations *x, const char *name);
+void expect_free(struct expectations *x);
 /* "7.2.11" from "QEMU emulator version 7.2.11 (Debian ...)", malloc'd; NULL when none */
 char *qemu_version_number(const char *version_line);
 
@@ -38,6 +40,7 @@ struct durations {
 };
 /* The durations of the tests that ran in results.json FILE; empty when unreadable. */
 void durations_load(struct durations *d, const char *file);
+void durations_free(struct durations *d);
 
 /* Reorder NAMES (n of them; tests of CFG) longest first by recorded duration (D may be
  * NULL; tests without one weigh the median of the others, else timeout x smp), ties in
