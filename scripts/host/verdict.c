@@ -443,30 +443,27 @@ static char *plural(const char *n, const char *word)
 	return xasprintf("%s %s%s", n, word, strcmp(n, "1") ? "s" : "");
 }
 
+/* *D = "*D, PART" (PART is taken over) */
+static void append_part(char **d, char *part)
+{
+	char *joined = xasprintf("%s, %s", *d, part);
+
+	free(part);
+	free(*d);
+	*d = joined;
+}
+
 /* "14 tests, 1 expected failure, 2 known failures, 1 skipped" from the SUMMARY numbers */
 static char *summary_counts(const struct scan *s)
 {
-	char *d = plural(s->sum[SUM_TESTS], "test"), *part, *next;
+	char *d = plural(s->sum[SUM_TESTS], "test");
 
-	if (strcmp(s->sum[SUM_XFAIL], "0")) {
-		part = plural(s->sum[SUM_XFAIL], "expected failure");
-		next = xasprintf("%s, %s", d, part);
-		free(part);
-		free(d);
-		d = next;
-	}
-	if (strcmp(s->sum[SUM_KFAIL], "0")) {
-		part = plural(s->sum[SUM_KFAIL], "known failure");
-		next = xasprintf("%s, %s", d, part);
-		free(part);
-		free(d);
-		d = next;
-	}
-	if (strcmp(s->sum[SUM_SKIPPED], "0")) {
-		next = xasprintf("%s, %s skipped", d, s->sum[SUM_SKIPPED]);
-		free(d);
-		d = next;
-	}
+	if (strcmp(s->sum[SUM_XFAIL], "0"))
+		append_part(&d, plural(s->sum[SUM_XFAIL], "expected failure"));
+	if (strcmp(s->sum[SUM_KFAIL], "0"))
+		append_part(&d, plural(s->sum[SUM_KFAIL], "known failure"));
+	if (strcmp(s->sum[SUM_SKIPPED], "0"))
+		append_part(&d, xasprintf("%s skipped", s->sum[SUM_SKIPPED]));
 	return d;
 }
 
