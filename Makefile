@@ -63,23 +63,25 @@ $(TEST_DIR)/%.o: $(SRCDIR)/common/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MF $(TEST_DIR)/$*.common.d -c -o $@ $<
 
-# Host helpers used by the runner (process supervision, QMP migration).
+# Host programs: the runner (host/runner; run_tests.sh and <arch>/run start it), the
+# process supervisor, the migration harness, the results tool.
 # Sources in scripts/host/<name>.c, binaries in host/<name> of the build directory. Sources
-# listed in host_shared are objects (host/<name>.o) that helpers link, not helpers:
-# host_objs_<name> lists what helper <name> links besides its own source.
-# The runner's modules (cfg, arch, verdict, farm) are such objects; their program links
-#   host_objs_runner = host/cfg.o host/arch.o host/verdict.o host/farm.o
-#   host_libs_runner = -static -ljansson        (farm.c reads results.json with jansson)
-host_shared = qmp image cfg arch verdict farm
+# listed in host_shared are objects (host/<name>.o) that programs link, not programs:
+# host_objs_<name> lists what program <name> links besides its own source.
+host_shared = qmp image cfg arch verdict farm hostenv resultsfile
 host_tools = $(filter-out $(addprefix host/,$(host_shared)), \
 	$(patsubst $(SRCDIR)/scripts/host/%.c,host/%,$(wildcard $(SRCDIR)/scripts/host/*.c)))
 HOST_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11
+host_objs_runner = host/hostenv.o host/cfg.o host/arch.o host/verdict.o host/farm.o \
+	host/resultsfile.o
 host_objs_migrate = host/qmp.o
+host_objs_results = host/resultsfile.o host/farm.o host/cfg.o
 host_objs_supervise = host/image.o
 host_libs_migrate = -ljansson
-# Static too: installed trees run on hosts without libjansson.
+# Static: the runner and supervise start once per run and per test, and dynamic loading is
+# a fifth of their start-up; installed trees run on hosts without libjansson.
+host_libs_runner = -static -ljansson
 host_libs_results = -static -ljansson
-# Static: it starts once per test, and dynamic loading is a fifth of its start-up.
 host_libs_supervise = -static
 host_headers = $(wildcard $(SRCDIR)/scripts/host/*.h)
 .SECONDARY: $(addprefix host/,$(addsuffix .o,$(host_shared)))
@@ -94,6 +96,14 @@ host/%: $(SRCDIR)/scripts/host/%.c $$(host_objs_$$*) $(host_headers)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(host_objs_$(notdir $@)) $(host_libs_$(notdir $@))
 
 all: $(tests) $(host_tools)
+
+# An out-of-tree build directory's run_tests.sh: configure links it to the source's launcher
+# script, make to host/runner itself (one program start per run instead of two).
+ifneq ($(realpath $(SRCDIR)),$(realpath $(CURDIR)))
+all: run_tests.sh-link
+run_tests.sh-link: host/runner
+	@[ "$$(readlink run_tests.sh)" = host/runner ] || ln -sfn host/runner run_tests.sh
+endif
 
 # A relocatable tree that runs without this source or a compiler (scripts/install-tree.sh):
 # "make install [PREFIX=/usr/local] [DESTDIR=]" puts it in $(PREFIX)/libexec/guest-tests/ARCH,
@@ -113,7 +123,8 @@ clean:
 	rm -f $(TEST_DIR)/*.o $(TEST_DIR)/*.d $(TEST_DIR)/*.flat $(TEST_DIR)/*.elf $(TEST_DIR)/*.img
 	rm -f $(TEST_DIR)/*.tmp
 	rm -rf host standalone
+	[ "$(realpath $(SRCDIR))" = "$(realpath $(CURDIR))" ] || ln -sfn $(SRCDIR)/run_tests.sh run_tests.sh
 
-.PHONY: all clean install standalone
+.PHONY: all clean install standalone run_tests.sh-link
 
 -include $(filter-out $(common_tests:%=$(TEST_DIR)/%.d),$(wildcard lib/*.d lib/*/*.d $(TEST_DIR)/*.d))

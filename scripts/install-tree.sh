@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copy a build directory's suite into DEST as a tree that runs on its own: the images its
-# unittests.cfg names, the cfg, the run script, the runner and its bash pieces, the host
-# helpers and compare-results; no sources, no compiler needed. The tree is relocatable
+# unittests.cfg names, the cfg, the run script, the runner and the other host programs,
+# compare-results; no sources, no compiler needed. The tree is relocatable
 # (config.mak says SRCDIR=.): move or copy it anywhere, then from any directory
 #   DEST/run_tests.sh [options]        (logs and results go to ./logs of that directory)
 # Used by "make install" and "make standalone" (Makefile); by hand:
@@ -21,10 +21,8 @@ test_dir=$(conf TEST_DIR)
 cfg=${UNITTESTS_CFG:-$src/$test_dir/unittests.cfg}
 
 mkdir -p "$dest/scripts" "$dest/$test_dir" "$dest/host"
-for f in "$src"/scripts/*.bash; do
-	install -m 644 "$f" "$dest/scripts/"
-done
-install -m 755 "$src/run_tests.sh" "$dest/run_tests.sh"
+# the runner itself, as in a build directory: it finds the tree through its own path
+ln -sfn host/runner "$dest/run_tests.sh"
 install -m 755 "$src/scripts/compare-results" "$dest/scripts/compare-results"
 install -m 755 "$src/$test_dir/run" "$dest/$test_dir/run"
 install -m 644 "$cfg" "$dest/$test_dir/unittests.cfg"
@@ -42,7 +40,7 @@ while read -r image; do
 	fi
 done < <(sed -n 's/^[[:space:]]*file[[:space:]]*=[[:space:]]*\([^[:space:]]*\).*/\1/p' "$cfg" | sort -u)
 
-for tool in supervise results migrate; do
+for tool in runner supervise results migrate; do
 	if [ -x "$build/host/$tool" ]; then
 		install -m 755 "$build/host/$tool" "$dest/host/$tool"
 	else
