@@ -65,12 +65,7 @@ static void count_irq(struct ex_regs *regs)
 /* Spin with interrupts enabled until @vector has been taken @n times in all. */
 static bool wait_hits(int vector, int n)
 {
-	bool ok;
-
-	irq_enable();
-	ok = wait_until(total_hits(vector) >= n, WAIT_MS);
-	irq_disable();
-	return ok;
+	return wait_until_irqs_on(total_hits(vector) >= n, WAIT_MS);
 }
 
 /* Give interrupts that should not come a chance to show up. */

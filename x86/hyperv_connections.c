@@ -129,12 +129,7 @@ static void post_and_signal(void *arg)
 /* Interrupts on while waiting: what is sent to this vCPU is taken here. */
 static bool wait_for(volatile int *counter, int want)
 {
-	bool ok;
-
-	irq_enable();
-	ok = wait_until(READ_ONCE(*counter) >= want, 1000);
-	irq_disable();
-	return ok;
+	return wait_until_irqs_on(READ_ONCE(*counter) >= want, 1000);
 }
 
 static int counts_elsewhere(int target)

@@ -74,12 +74,7 @@ static void direct_handler(struct ex_regs *regs)
 
 static bool wait_for(volatile int *counter, int want, unsigned int ms)
 {
-	bool ok;
-
-	irq_enable();
-	ok = wait_until(READ_ONCE(*counter) >= want, ms);
-	irq_disable();
-	return ok;
+	return wait_until_irqs_on(READ_ONCE(*counter) >= want, ms);
 }
 
 /* Interrupts on for @ms, so that anything due arrives. */

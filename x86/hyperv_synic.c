@@ -136,12 +136,7 @@ static void mask_sint(void *arg)
 /* Interrupts are on while waiting, so a SINT for this CPU is taken here. */
 static bool wait_for_hits(volatile int *hits, int want, unsigned int ms)
 {
-	bool ok;
-
-	irq_enable();
-	ok = wait_until(READ_ONCE(*hits) >= want, ms);
-	irq_disable();
-	return ok;
+	return wait_until_irqs_on(READ_ONCE(*hits) >= want, ms);
 }
 
 static int hits_elsewhere(int cpu)

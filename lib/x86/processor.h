@@ -3,6 +3,7 @@
 #define X86_PROCESSOR_H
 
 #include <libcflat.h>
+#include <clock.h>
 #include <x86/msr.h>
 
 #define X86_CR0_PE (1UL << 0)
@@ -245,6 +246,16 @@ static inline void irq_enable(void)
 {
 	asm volatile("sti" : : : "memory");
 }
+
+/* wait_until() with interrupts enabled, so that what @cond waits for is taken; off after. */
+#define wait_until_irqs_on(cond, timeout_ms)                    \
+	({                                                      \
+		bool __irqs_ok;                                 \
+		irq_enable();                                   \
+		__irqs_ok = wait_until(cond, timeout_ms);       \
+		irq_disable();                                  \
+		__irqs_ok;                                      \
+	})
 
 static inline bool cpu_has_nx(void)
 {
