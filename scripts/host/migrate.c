@@ -62,6 +62,13 @@
 #define FD_MIG_IN 4
 #define MAX_BANDWIDTH 10000000000LL /* bytes/s: never the bottleneck */
 /*
+ * bytes/s of the precopy phase in postcopy mode: QEMU's rate limit counts stream bytes per
+ * 100 ms window, and a zero page costs about 9 of them, so at this rate even an all-zero
+ * first pass takes tens of seconds and cannot complete before migrate-start-postcopy is
+ * seen; postcopy itself runs at max-postcopy-bandwidth (QAPI MigrationParameters).
+ */
+#define PRECOPY_CRAWL_BANDWIDTH 16384LL
+/*
  * QEMU 7.2 can hang for good in its exit path (main thread in monitor_cleanup's aio_poll,
  * waiting for the QMP dispatcher while the vCPU threads wait for the BQL) when QMP commands
  * race a guest shutdown (known deviation qemu-qmp-shutdown-hang): s390x guests can finish
@@ -390,11 +397,13 @@ static void on_greeting(void *owner)
 	 * Postcopy: a zero downtime limit makes QEMU's completion threshold zero, so a pass
 	 * that leaves anything dirty never ends the migration in precopy, and
 	 * migrate-start-postcopy (sent as soon as "migrate" is accepted) switches it at the
-	 * next iteration, before a small or idle guest's first pass could complete it.
+	 * next iteration. An idle guest leaves nothing dirty, so its first pass would end the
+	 * migration in precopy if it finished before that command is seen (a loaded host
+	 * delays QMP): the crawl rate keeps the first pass from finishing.
 	 */
 	qmp_send(&q->qmp, "migrate-set-parameters",
-		 opt.mode == POSTCOPY ? json_pack("{s:I, s:I}", "max-bandwidth", MAX_BANDWIDTH,
-						  "downtime-limit", 0)
+		 opt.mode == POSTCOPY ? json_pack("{s:I, s:I}", "max-bandwidth",
+						  PRECOPY_CRAWL_BANDWIDTH, "downtime-limit", 0)
 				      : json_pack("{s:I}", "max-bandwidth", MAX_BANDWIDTH),
 		 q->index ? NULL : mark_ready);
 	if (q->index)
