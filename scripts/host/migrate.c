@@ -31,6 +31,10 @@
  * error: its exit status and its stderr tell.  Signals: SIGTERM, SIGINT and SIGHUP kill
  * every QEMU, then we exit 128+signal.
  *
+ * Each destination but the first starts as the migration before it starts (the spare), so that
+ * its start-up runs alongside that migration and the guest instead of before the guest's next
+ * request.
+ *
  * The state is named by concern: the options (environment and command line), the guest's
  * requests (the console protocol), and the harness (the QEMUs and an explicit phase).
  * The QMP client is scripts/host/qmp.c.
@@ -57,6 +61,7 @@
 #include "qmp.h"
 
 #define UNUSED __attribute__((unused))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define EXIT_MIGRATION_ERROR 86
 #define FD_QMP 3
 #define FD_MIG_IN 4
@@ -128,7 +133,7 @@ static struct console_line {
 /*
  * Where the harness is. A destination is always being set up or ready while the guest
  * runs; the deadline (MIGRATION_STEP_TIMEOUT) covers every phase but DEST_READY, where it
- * is the guest's turn.
+ * is the guest's turn. The phase is h.dst's: the spare has none until it becomes h.dst.
  */
 enum phase {
 	DEST_STARTING, /* the next destination answers its setup commands */
@@ -139,6 +144,7 @@ enum phase {
 
 static struct harness {
 	struct qemu *src, *dst;
+	struct qemu *spare; /* the destination after h.dst, from the start of a migration */
 	enum phase phase;
 	int number;        /* the migration under way (MIGRATING, CONFIRMING) */
 	int migrations, postcopy_migrations;
@@ -211,13 +217,6 @@ static void close_qemu(struct qemu *q)
 	free(q);
 }
 
-/* SIGKILL and reap; returns the wait status. */
-static int kill_qemu(struct qemu *q)
-{
-	kill(q->pid, SIGKILL);
-	return reap(q);
-}
-
 static void relay_console(struct qemu *q, const char *buf, size_t n);
 
 /*
@@ -252,19 +251,25 @@ static void drain_console(struct qemu *q, bool to_eof)
 	}
 }
 
+/* SIGKILL every QEMU at once, so that they tear down together, then reap them. */
 static void kill_everything(void)
 {
-	if (h.dst) {
-		kill_qemu(h.dst);
-		close_qemu(h.dst);
-		h.dst = NULL;
-	}
-	if (h.src) {
-		kill(h.src->pid, SIGKILL);
-		drain_console(h.src, true);
-		reap(h.src);
-		close_qemu(h.src);
-		h.src = NULL;
+	struct qemu **slots[] = { &h.spare, &h.dst, &h.src };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(slots); i++)
+		if (*slots[i])
+			kill((*slots[i])->pid, SIGKILL);
+	for (i = 0; i < ARRAY_SIZE(slots); i++) {
+		struct qemu *q = *slots[i];
+
+		if (!q)
+			continue;
+		if (q == h.src)
+			drain_console(q, true); /* the guest's last words */
+		reap(q);
+		close_qemu(q);
+		*slots[i] = NULL;
 	}
 }
 
@@ -459,6 +464,7 @@ static void start_migration(void)
 	h.dst->mig_peer = -1;
 	qmp_send(&h.src->qmp, "migrate", json_pack("{s:s}", "uri", "fd:migrate-out"),
 		 on_migrate_accepted);
+	h.spare = spawn_qemu(h.dst->index + 1);
 }
 
 static void write_console_input(struct qemu *q, const char *text)
@@ -533,7 +539,8 @@ static void finish_migration(void)
 		guest.settle_seq = 0;
 	}
 	guest.demand = guest.answered = false;
-	h.dst = spawn_qemu(h.migrations + 1);
+	h.dst = h.spare; /* started with this migration: often ready already */
+	h.spare = NULL;
 	enter_phase(DEST_STARTING, "the next destination QEMU to be ready");
 }
 
@@ -557,23 +564,33 @@ static void check_migration_done(void)
 
 static void source_failed_to_start(int status) __attribute__((noreturn));
 
-static void report_dest_death(void) __attribute__((noreturn));
-static void report_dest_death(void)
+/* @q, the destination or the spare, has exited: a migration error that names it. */
+static void report_dest_death(struct qemu *q) __attribute__((noreturn));
+static void report_dest_death(struct qemu *q)
 {
+	bool spare = q == h.spare;
+	int index = q->index; /* the migration it is the destination of */
 	char how[64];
 
-	describe_status(reap(h.dst), how, sizeof(how));
-	close_qemu(h.dst);
-	h.dst = NULL;
-	if (in_flight())
+	describe_status(reap(q), how, sizeof(how));
+	close_qemu(q);
+	*(spare ? &h.spare : &h.dst) = NULL;
+	if (!spare && in_flight())
 		migration_error("destination QEMU died (%s) during migration %d%s", how, h.number,
 				h.dest_killed_by_hook ? ", killed by the MIGRATE_KILL_DEST_AT test hook"
 						      : "");
 	/* the same command line: a source that fails at once explains it */
 	if (!h.migrations && !h.src->console_bytes && exits_within(h.src, 1000))
 		source_failed_to_start(reap(h.src));
-	migration_error("destination QEMU %d died (%s) before migration %d started", h.migrations + 1,
-			how, h.migrations + 1);
+	migration_error("%s QEMU %d died (%s) before migration %d started",
+			spare ? "spare destination" : "destination", index, how, index);
+}
+
+/* Before the guest's end is judged: a destination or spare that died is the error. */
+static void report_if_dead(struct qemu *q)
+{
+	if (q && has_exited(q))
+		report_dest_death(q);
 }
 
 static void on_source_failure_details(void *owner UNUSED, json_t *ret)
@@ -581,7 +598,7 @@ static void on_source_failure_details(void *owner UNUSED, json_t *ret)
 	const char *desc = json_string_value(json_object_get(ret, "error-desc"));
 
 	if (h.dst && exits_within(h.dst, 200))
-		report_dest_death(); /* the cause, where the source only saw a broken stream */
+		report_dest_death(h.dst); /* the cause, where the source only saw a broken stream */
 	migration_error("migration %d failed: %s", h.number, desc ? desc : "no error description");
 }
 
@@ -631,8 +648,8 @@ static void handle_event(void *owner, const char *name, json_t *data)
 	snprintf(q->mig_status, sizeof(q->mig_status), "%s", status);
 	if (opt.verbose)
 		fprintf(stderr, "migrate: %lld ms: %s: %s%s\n", now_ms() - h.t0_ms, q->name, status,
-			in_flight() ? "" : " (no migration under way)");
-	if (!in_flight())
+			q == h.spare ? " (spare)" : in_flight() ? "" : " (no migration under way)");
+	if (!in_flight() || q == h.spare)
 		return;
 	if (q == h.src) {
 		source_migration_event(status);
@@ -853,31 +870,42 @@ static void maybe_start_migration(void)
 		enter_phase(DEST_READY, "the guest"); /* the destination is ready: the guest's turn */
 }
 
-enum watch { SIGNALS, SRC_QMP, DST_QMP, DST_EXIT, SRC_CONSOLE, SRC_EXIT };
+enum watch { SIGNALS, SRC_QMP, DST_QMP, SPARE_QMP, DST_EXIT, SPARE_EXIT, SRC_CONSOLE, SRC_EXIT };
 
-/* Handle one ready descriptor; false when it replaced h.src or h.dst. */
-static bool handle_ready(enum watch w, struct qemu *src, struct qemu *dst)
+/* The QEMUs one poll round watches; handling one descriptor may replace them. */
+struct watched {
+	struct qemu *src, *dst, *spare;
+};
+
+/* Handle one ready descriptor; false when it replaced h.src, h.dst or h.spare. */
+static bool handle_ready(enum watch w, const struct watched *q)
 {
 	switch (w) {
 	case SIGNALS:
 		break;
 	case SRC_QMP:
-		qmp_read(&src->qmp);
+		qmp_read(&q->src->qmp);
 		break;
 	case DST_QMP:
-		qmp_read(&dst->qmp);
+		qmp_read(&q->dst->qmp);
+		break;
+	case SPARE_QMP:
+		qmp_read(&q->spare->qmp);
 		break;
 	case DST_EXIT:
-		report_dest_death();
+		report_dest_death(q->dst);
+	case SPARE_EXIT:
+		report_dest_death(q->spare);
 	case SRC_CONSOLE:
-		drain_console(src, false);
+		drain_console(q->src, false);
 		break;
 	case SRC_EXIT:
-		if (dst && has_exited(dst) && (h.migrations || src->console_bytes))
-			report_dest_death();
+		if (h.migrations || q->src->console_bytes)
+			report_if_dead(q->dst);
+		report_if_dead(q->spare);
 		guest_finished(-1);
 	}
-	return h.src == src && h.dst == dst;
+	return h.src == q->src && h.dst == q->dst && h.spare == q->spare;
 }
 
 static void check_deadline(void)
@@ -902,8 +930,8 @@ static void check_stuck_shutdown(void)
 	fprintf(stderr, "migrate: %s reported SHUTDOWN but had not exited %d ms later "
 		"(QEMU 7.2 can hang in monitor_cleanup); killed it, exit status %d from its "
 		"SHUTDOWN event\n", q->name, SHUTDOWN_GRACE_MS, q->shutdown_status);
-	if (h.dst && has_exited(h.dst))
-		report_dest_death();
+	report_if_dead(h.dst);
+	report_if_dead(h.spare);
 	kill(q->pid, SIGKILL);
 	guest_finished(q->shutdown_status);
 }
@@ -928,29 +956,32 @@ static int poll_timeout(void)
 /* One round: wait for QMP, console, exits or signals; QMP first, exits last. */
 static void poll_once(void)
 {
-	struct qemu *src = h.src, *dst = h.dst;
-	struct pollfd fds[6];
-	enum watch what[6];
+	const struct watched q = { .src = h.src, .dst = h.dst, .spare = h.spare };
+	struct pollfd fds[8];
+	enum watch what[8];
 	int nfds = 0, i;
 
 #define WATCH(f, w) (fds[nfds] = (struct pollfd){ .fd = (f), .events = POLLIN }, what[nfds++] = (w))
 	WATCH(sig_pipe[0], SIGNALS);
-	if (!src->qmp.closed)
-		WATCH(src->qmp.fd, SRC_QMP);
-	if (dst) {
-		if (!dst->qmp.closed)
-			WATCH(dst->qmp.fd, DST_QMP);
-		WATCH(dst->pidfd, DST_EXIT);
-	}
-	WATCH(src->con_out, SRC_CONSOLE);
-	WATCH(src->pidfd, SRC_EXIT);
+	if (!q.src->qmp.closed)
+		WATCH(q.src->qmp.fd, SRC_QMP);
+	if (q.dst && !q.dst->qmp.closed)
+		WATCH(q.dst->qmp.fd, DST_QMP);
+	if (q.spare && !q.spare->qmp.closed)
+		WATCH(q.spare->qmp.fd, SPARE_QMP);
+	if (q.dst)
+		WATCH(q.dst->pidfd, DST_EXIT);
+	if (q.spare)
+		WATCH(q.spare->pidfd, SPARE_EXIT);
+	WATCH(q.src->con_out, SRC_CONSOLE);
+	WATCH(q.src->pidfd, SRC_EXIT);
 #undef WATCH
 	if (poll(fds, nfds, poll_timeout()) < 0 && errno != EINTR)
 		migration_error("poll: %s", strerror(errno));
 	if (stop_signal)
 		stop_on_signal();
 	for (i = 0; i < nfds; i++)
-		if (fds[i].revents && !handle_ready(what[i], src, dst))
+		if (fds[i].revents && !handle_ready(what[i], &q))
 			break;
 	check_stuck_shutdown();
 	check_deadline();
